@@ -1,0 +1,78 @@
+import type { Command } from 'commander';
+import { loadConfig } from '../../config/load.js';
+import { EvidenceStore } from '../../evidence/store.js';
+import { verifyExitCode } from '../../evidence/verify.js';
+import { UsageError } from '../../errors.js';
+import { TOOL_VERSION } from '../../version.js';
+import { operatorName } from '../../core/collect.js';
+import { contextOf, type CommandContext } from '../context.js';
+import { table } from '../output.js';
+
+async function openStore(ctx: CommandContext): Promise<EvidenceStore> {
+  const config = await loadConfig({ cwd: ctx.options.cwd, ...(ctx.options.config ? { configPath: ctx.options.config } : {}) });
+  return EvidenceStore.open(config.evidenceDir, { toolVersion: TOOL_VERSION });
+}
+
+export function registerEvidence(program: Command): void {
+  const evidence = program.command('evidence').description('the evidence ledger: list, show, verify, approve');
+
+  evidence
+    .command('list')
+    .description('the ledger as a table')
+    .action(async (_o: unknown, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      const entries = await (await openStore(ctx)).list();
+      ctx.out.result(() => {
+        if (entries.length === 0) return 'The evidence ledger is empty: run `shipproof collect` to write the first record.';
+        const rows = [['SEQ', 'TIME', 'KIND', 'TARGET', 'STATUS', 'RECORD']];
+        for (const e of entries) {
+          const kind = e.milestone ? `${e.kind} ${e.milestone.number} ${e.milestone.id}` : e.kind;
+          rows.push([String(e.seq), e.time, kind, e.target, e.status, e.record]);
+        }
+        return table(rows);
+      }, { entries });
+    });
+
+  evidence
+    .command('show')
+    .description('one record, by sequence number or record name')
+    .argument('<id>', 'sequence number, record name, or a unique prefix of one')
+    .action(async (id: string, _o: unknown, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      const shown = await (await openStore(ctx)).show(/^\d+$/.test(id) ? Number(id) : id);
+      if (ctx.options.json) ctx.out.json({ entry: shown.entry, statement: shown.statement });
+      else ctx.out.raw(shown.markdown);
+    });
+
+  evidence
+    .command('verify')
+    .description('check the whole ledger: every byte, every link, every signature; names the first bad record')
+    .action(async (_o: unknown, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      const report = await (await openStore(ctx)).verify();
+      ctx.out.result(() => {
+        const lines: string[] = [];
+        if (report.ok) lines.push(`${ctx.out.paint('green', 'ok')}: ${report.entries} record(s), chain and signatures intact`);
+        else {
+          const where = report.firstBad?.seq !== undefined ? `record #${report.firstBad.seq}` : (report.firstBad?.record ?? 'the ledger');
+          lines.push(`${ctx.out.paint('red', report.kind === 'signature' ? 'bad signature' : 'broken chain')} at ${where}: ${report.firstBad?.problem ?? 'unknown problem'}`);
+        }
+        for (const w of report.warnings) lines.push(`${ctx.out.paint('yellow', 'warning')}: ${w}`);
+        return lines.join('\n');
+      }, report);
+      process.exitCode = verifyExitCode(report);
+    });
+
+  evidence
+    .command('approve')
+    .description("record a reviewer's sign-off of one record, as its own chained entry")
+    .argument('<seq>', 'sequence number of the record reviewed')
+    .option('-m, --note <text>', 'what the reviewer checked', '')
+    .option('--reviewer <name>', 'who reviewed (default: this user)')
+    .action(async (seq: string, o: { note: string; reviewer?: string }, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      if (!/^\d+$/.test(seq)) throw new UsageError(`"${seq}" is not a record sequence number.`, { hint: 'See `shipproof evidence list`.' });
+      const entry = await (await openStore(ctx)).approve(Number(seq), { reviewer: o.reviewer ?? operatorName(), note: o.note });
+      ctx.out.result(() => `${ctx.out.paint('green', 'approved')} record #${seq} (approval is record #${entry.seq}: ${entry.record})`, { approval: entry });
+    });
+}

@@ -1,0 +1,47 @@
+// The command-line layer: parses arguments and prints. Decisions live in src/core.
+import { Command, CommanderError, Option } from 'commander';
+import { ExitCode } from '../errors.js';
+import { TOOL_VERSION } from '../version.js';
+import { registerCheck } from './commands/check.js';
+import { registerInit } from './commands/init.js';
+import { registerSchema } from './commands/schema.js';
+import { registerTargets } from './commands/targets.js';
+import { registerPlan } from './commands/plan.js';
+import { registerCollect } from './commands/collect.js';
+import { registerEvidence } from './commands/evidence.js';
+import { handleError } from './handle-error.js';
+
+export function buildProgram(): Command {
+  const program = new Command('shipproof')
+    .description('Evidence-first deploys for self-hosted Docker Compose stacks.')
+    .version(TOOL_VERSION, '-V, --version')
+    .option('-c, --config <file>', 'path to shipproof.yaml (default: ./shipproof.yaml, else the embedded default)')
+    .option('-t, --target <name>', 'target to act on (default: the config\'s default target, else "local")')
+    .option('--json', 'print machine-readable JSON on stdout')
+    .option('--no-color', 'no colour (NO_COLOR is honoured too)')
+    .addOption(new Option('--accept-new-host-key', 'trust an SSH host key seen for the first time (after checking its fingerprint)'))
+    .option('--debug', 'show stack traces on errors')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  for (const register of [registerInit, registerCheck, registerSchema, registerTargets, registerPlan, registerCollect, registerEvidence]) register(program);
+  return program;
+}
+
+/** Runs the CLI and returns the exit code (the caller sets process.exitCode). */
+export async function runCli(argv: readonly string[]): Promise<number> {
+  const program = buildProgram();
+  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
+  const wantsJson = argv.includes('--json');
+  const debug = argv.includes('--debug');
+  try {
+    await program.parseAsync(argv as string[]);
+    return typeof process.exitCode === 'number' ? process.exitCode : ExitCode.ok;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      // --help and --version end through here too.
+      if (e.exitCode === 0) return ExitCode.ok;
+      return ExitCode.badInput;
+    }
+    return handleError(e, { json: wantsJson, debug });
+  }
+}

@@ -1,0 +1,414 @@
+// Reads shipproof.yaml (or the embedded default when there is none), validates it against
+// schema.ts, and resolves every default into a ResolvedConfig with absolute local paths.
+// Every input problem becomes a ConfigError that points at file:line:column.
+import { readFile, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import path from 'node:path';
+import type { z } from 'zod';
+import { ConfigError, UsageError, type SourceLocation } from '../errors.js';
+import { suggestionHint } from './did-you-mean.js';
+import {
+  AFTER_PATH,
+  allowedKeysAt,
+  configSchema,
+  maskUrlPassword,
+  PROJECT_NAME_PATTERN,
+  type Engine,
+  type ParsedConfig,
+} from './schema.js';
+import { locatePath, parseYaml, throwIfErrors, type PathSegment, type PathTarget } from './yaml-positions.js';
+
+export const CONFIG_FILE_NAME = 'shipproof.yaml';
+/** Looked for in this order when `compose:` is not set, as `docker compose` does. */
+export const COMPOSE_FILE_NAMES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'] as const;
+
+export interface ResolvedProbe {
+  name: string;
+  url: string;
+  status: number;
+  body?: string;
+  bodyRegex?: string;
+  timeoutMs: number;
+  intervalMs: number;
+  insecure: boolean;
+}
+
+export type ResolvedTarget =
+  | {
+      name: string;
+      kind: 'local';
+      appDir: string;
+      /** Absolute: the target's backupsDir, else backups.dir, else <appDir>/backups. */
+      backupsDir: string;
+    }
+  | {
+      name: string;
+      kind: 'ssh';
+      host: string;
+      port: number;
+      user: string;
+      /** Absolute, `~` expanded. */
+      identityFile?: string;
+      /** True when no identity file is set: keys come from the SSH agent (SSH_AUTH_SOCK). */
+      useAgent: boolean;
+      knownHostsFile: string;
+      acceptNewHostKey: boolean;
+      /** Absolute path on the server. */
+      appDir: string;
+      maxChannels: number;
+      connectTimeoutMs: number;
+      /** Absolute path on the server: the target's backupsDir, else backups.dir, else <appDir>/backups. */
+      backupsDir: string;
+    };
+
+export type StatefulOverride = { engine: Engine; stop?: boolean } | false;
+
+export interface ResolvedConfig {
+  /** Absolute path of shipproof.yaml; undefined when the embedded default is used. */
+  configPath?: string;
+  /** The folder paths in the config are relative to (the config file's folder, else cwd). */
+  rootDir: string;
+  project: string;
+  /** Absolute. */
+  composeFiles: string[];
+  /** Absolute. */
+  evidenceDir: string;
+  defaultTarget: string;
+  /** Always holds `local`. */
+  targets: Record<string, ResolvedTarget>;
+  envFiles: { path: string; required: string[] }[];
+  health: ResolvedProbe[];
+  domains: string[];
+  stateful: Record<string, StatefulOverride>;
+  /** As written: `dir` is absolute or relative to each target's appDir (see ResolvedTarget.backupsDir). */
+  backups: { dir?: string; keep?: number };
+  /** Where a setting was written in shipproof.yaml; undefined for the embedded default. */
+  locate(path: readonly PathSegment[], target?: PathTarget): SourceLocation | undefined;
+}
+
+export interface LoadConfigOptions {
+  cwd: string;
+  /** From --config; relative to cwd. */
+  configPath?: string;
+}
+
+export async function loadConfig(opts: LoadConfigOptions): Promise<ResolvedConfig> {
+  const explicit = opts.configPath !== undefined;
+  const configPath = path.resolve(opts.cwd, opts.configPath ?? CONFIG_FILE_NAME);
+  const text = await readConfigText(configPath, opts.cwd, explicit);
+  if (text === undefined) {
+    return resolveConfig(configSchema.parse({}), { rootDir: path.resolve(opts.cwd), cwd: opts.cwd });
+  }
+  const source = parseConfigText(text, displayPath(opts.cwd, configPath));
+  return resolveConfig(source.parsed, {
+    rootDir: path.dirname(configPath),
+    cwd: opts.cwd,
+    configPath,
+    locate: source.locate,
+  });
+}
+
+/** The target named on the command line, else the default one. */
+export function resolveTargetName(config: ResolvedConfig, name?: string): ResolvedTarget {
+  const chosen = name ?? config.defaultTarget;
+  const target = config.targets[chosen];
+  if (target === undefined) {
+    throw new UsageError(`Unknown target "${chosen}".`, {
+      hint: suggestionHint(chosen, Object.keys(config.targets), 'Known targets'),
+    });
+  }
+  return target;
+}
+
+/** The first compose file `docker compose` would pick in `dir`, as an absolute path. */
+export async function findComposeFile(dir: string): Promise<string | undefined> {
+  for (const name of COMPOSE_FILE_NAMES) {
+    const candidate = path.resolve(dir, name);
+    if (await isFile(candidate)) return candidate;
+  }
+  return undefined;
+}
+
+/** Like findComposeFile, but a ConfigError when there is none. `configPath` is blamed when given. */
+export async function requireComposeFile(dir: string, cwd: string, configPath?: string): Promise<string> {
+  const found = await findComposeFile(dir);
+  if (found !== undefined) return found;
+  const where = displayPath(cwd, dir);
+  throw new ConfigError(`No compose file found in ${where}.`, {
+    location: { file: configPath === undefined ? where : displayPath(cwd, configPath) },
+    hint: `Looked for ${COMPOSE_FILE_NAMES.join(', ')}. Create one, or name yours in ${CONFIG_FILE_NAME} with "compose: <file>".`,
+  });
+}
+
+/** The folder name made into a valid compose project name, the way `docker compose` does it. */
+export function defaultProjectName(dir: string): string {
+  const name = path
+    .basename(path.resolve(dir))
+    .toLowerCase()
+    .replace(/[^a-z0-9_-]/g, '')
+    .replace(/^[^a-z0-9]+/, '');
+  return PROJECT_NAME_PATTERN.test(name) ? name : 'app';
+}
+
+/** `file` relative to `cwd` when it lies inside it (shorter, clickable), else absolute. */
+export function displayPath(cwd: string, file: string): string {
+  const relative = path.relative(path.resolve(cwd), file);
+  return relative === '' || relative.startsWith('..') || path.isAbsolute(relative) ? file : relative;
+}
+
+async function readConfigText(file: string, cwd: string, explicit: boolean): Promise<string | undefined> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' && !explicit) return undefined;
+    const shown = displayPath(cwd, file);
+    if (code === 'ENOENT') {
+      throw new UsageError(`Config file ${shown} does not exist.`, {
+        hint: `Check the --config path, or run \`shipproof init\` to create ${CONFIG_FILE_NAME}.`,
+      });
+    }
+    throw new ConfigError(`Cannot read ${shown} (${code ?? 'unknown error'}).`, { location: { file: shown }, cause: error });
+  }
+}
+
+interface ConfigSource {
+  parsed: ParsedConfig;
+  locate: ResolvedConfig['locate'];
+}
+
+function parseConfigText(text: string, file: string): ConfigSource {
+  const { doc, lineCounter } = parseYaml(text, file);
+  const base = path.basename(file);
+
+  const data: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  const result = configSchema.safeParse(data);
+  const locate = (at: readonly PathSegment[], target: PathTarget = 'value'): SourceLocation => {
+    const { line, column } = locatePath(doc, lineCounter, at, target);
+    return { file, line, column };
+  };
+  if (!result.success) {
+    const context: IssueContext = { data, base, locate };
+    throwIfErrors(flattenIssues(result.error.issues, data, []).flatMap((issue) => issueToErrors(issue, context)));
+  }
+  return { parsed: result.data as ParsedConfig, locate };
+}
+
+// ---- zod issues → sentences ----
+
+type Issue = z.core.$ZodIssue;
+type LocatedIssue = Issue & { path: PathSegment[] };
+
+interface IssueContext {
+  data: unknown;
+  base: string;
+  locate: (at: readonly PathSegment[], target?: PathTarget) => SourceLocation;
+}
+
+/**
+ * Makes issue paths absolute and replaces a failed union by the issues of the one branch whose type
+ * matched the input (an object given where "string or object" is allowed gets the object's issues).
+ */
+function flattenIssues(issues: readonly Issue[], data: unknown, prefix: readonly PathSegment[]): LocatedIssue[] {
+  return issues.flatMap((issue): LocatedIssue[] => {
+    const at = [...prefix, ...(issue.path as PathSegment[])];
+    if (issue.code === 'invalid_union') {
+      const input = valueAt(data, at);
+      const matching = issue.errors.filter((branch) => !branch.some((i) => i.path.length === 0 && isTypeMismatch(i, input)));
+      if (matching.length === 1) return flattenIssues(matching[0] as Issue[], data, at);
+    }
+    return [{ ...issue, path: at } as LocatedIssue];
+  });
+}
+
+function isTypeMismatch(issue: Issue, input: unknown): boolean {
+  if (issue.code === 'invalid_type') return true;
+  return issue.code === 'invalid_value' && !issue.values.some((v) => typeof v === typeof input);
+}
+
+function issueToErrors(issue: LocatedIssue, ctx: IssueContext): ConfigError[] {
+  const at: PathSegment[] = issue.path;
+  const parent = at.slice(0, -1);
+  const last = String(at[at.length - 1]);
+  // "in shipproof.yaml" at the top level, "under \"targets.prod\"" below it.
+  const placeOf = (p: readonly PathSegment[]) => (p.length === 0 ? `in ${ctx.base}` : `under "${formatPath(p)}"`);
+
+  if (issue.code === 'unrecognized_keys') {
+    const allowed = allowedKeysAt(at) ?? [];
+    return issue.keys.map(
+      (key) =>
+        new ConfigError(`Unknown key "${key}" ${placeOf(at)}.`, {
+          location: ctx.locate([...at, key], 'key'),
+          hint: suggestionHint(key, allowed),
+        }),
+    );
+  }
+  if (issue.code === 'invalid_key') {
+    const phrase = issue.issues[0]?.message ?? 'a valid name';
+    return [new ConfigError(`The name "${last}" ${placeOf(parent)} must be ${phrase}.`, { location: ctx.locate(at, 'key') })];
+  }
+
+  const value = valueAt(ctx.data, at);
+  if (value === undefined && issue.code === 'invalid_type' && at.length > 0) {
+    return [
+      new ConfigError(`Missing key "${last}" ${placeOf(parent)}.`, {
+        location: ctx.locate(at),
+        hint: `"${last}" must be ${issue.message}.`,
+      }),
+    ];
+  }
+  const subject = at.length === 0 ? ctx.base : `"${formatPath(at)}"`;
+  if (issue.code === 'custom' && issue.params?.form === AFTER_PATH.form) {
+    return [new ConfigError(`${subject} ${issue.message}.`, { location: ctx.locate(at) })];
+  }
+  const hint =
+    issue.code === 'invalid_value' && typeof value === 'string'
+      ? suggestionHint(value, issue.values.filter((v): v is string => typeof v === 'string'), 'Allowed values')
+      : undefined;
+  return [new ConfigError(`${subject} must be ${issue.message}, got ${describeValue(value)}.`, { location: ctx.locate(at), hint })];
+}
+
+/** "targets.prod.maxChannels", "health[0].url". */
+function formatPath(at: readonly PathSegment[]): string {
+  return at.reduce<string>((out, seg) => (typeof seg === 'number' ? `${out}[${seg}]` : out === '' ? seg : `${out}.${seg}`), '');
+}
+
+function valueAt(data: unknown, at: readonly PathSegment[]): unknown {
+  let current = data;
+  for (const seg of at) {
+    if (current === null || typeof current !== 'object') return undefined;
+    current = (current as Record<PathSegment, unknown>)[seg];
+  }
+  return current;
+}
+
+function describeValue(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  if (value === null) return 'an empty value';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a mapping';
+  if (typeof value === 'string') {
+    const shown = maskUrlPassword(value);
+    return JSON.stringify(shown.length > 80 ? `${shown.slice(0, 77)}...` : shown);
+  }
+  return String(value);
+}
+
+// ---- resolution: defaults and absolute paths ----
+
+interface ResolveContext {
+  rootDir: string;
+  cwd: string;
+  configPath?: string;
+  locate?: ResolvedConfig['locate'];
+}
+
+async function resolveConfig(parsed: ParsedConfig, ctx: ResolveContext): Promise<ResolvedConfig> {
+  const locate: ResolvedConfig['locate'] = ctx.locate ?? (() => undefined);
+  const shared: TargetDefaults = {
+    project: parsed.project ?? defaultProjectName(ctx.rootDir),
+    rootDir: ctx.rootDir,
+    backupsDir: parsed.backups.dir,
+  };
+
+  const targets: Record<string, ResolvedTarget> = { local: resolveTarget('local', { host: { kind: 'local' } }, shared) };
+  for (const [name, entry] of Object.entries(parsed.targets ?? {})) targets[name] = resolveTarget(name, entry, shared);
+
+  const servers = Object.keys(targets).filter((name) => name !== 'local');
+  const defaultTarget = parsed.defaultTarget ?? (servers.length === 1 ? (servers[0] as string) : 'local');
+  if (targets[defaultTarget] === undefined) {
+    throw new ConfigError(`Unknown target "${defaultTarget}" in "defaultTarget".`, {
+      location: locate(['defaultTarget']),
+      hint: suggestionHint(defaultTarget, Object.keys(targets), 'Known targets'),
+    });
+  }
+
+  return {
+    configPath: ctx.configPath,
+    rootDir: ctx.rootDir,
+    project: shared.project,
+    composeFiles: await resolveComposeFiles(parsed.compose, ctx, locate),
+    evidenceDir: localPath(parsed.evidence, ctx.rootDir),
+    defaultTarget,
+    targets,
+    envFiles: parsed.envFiles,
+    health: parsed.health.map(({ timeout, interval, ...probe }) => ({ ...probe, timeoutMs: timeout, intervalMs: interval })),
+    domains: parsed.domains,
+    stateful: parsed.stateful,
+    backups: parsed.backups,
+    locate,
+  };
+}
+
+interface TargetDefaults {
+  project: string;
+  rootDir: string;
+  /** backups.dir as written. */
+  backupsDir: string | undefined;
+}
+
+type ParsedTarget = NonNullable<ParsedConfig['targets']>[string];
+
+function resolveTarget(name: string, entry: ParsedTarget, shared: TargetDefaults): ResolvedTarget {
+  const backups = entry.backupsDir ?? shared.backupsDir ?? 'backups';
+  if (entry.host.kind === 'local') {
+    const appDir =
+      entry.appDir === undefined
+        ? path.join(homedir(), '.local', 'share', 'shipproof', shared.project)
+        : localPath(entry.appDir, shared.rootDir);
+    return { name, kind: 'local', appDir, backupsDir: localPath(backups, appDir) };
+  }
+  const appDir = entry.appDir ?? `/opt/${shared.project}`;
+  return {
+    name,
+    kind: 'ssh',
+    host: entry.host.host,
+    port: entry.host.port,
+    user: entry.host.user,
+    identityFile: entry.identity === undefined ? undefined : localPath(entry.identity, shared.rootDir),
+    useAgent: entry.identity === undefined,
+    knownHostsFile: localPath(entry.knownHosts ?? '~/.ssh/known_hosts', shared.rootDir),
+    acceptNewHostKey: entry.acceptNewHostKey ?? false,
+    appDir,
+    maxChannels: entry.maxChannels ?? 8,
+    connectTimeoutMs: entry.connectTimeout ?? 10_000,
+    // Server paths are POSIX whatever this machine is.
+    backupsDir: path.posix.resolve(appDir, backups),
+  };
+}
+
+/** A path on this machine: `~` expanded, relative paths taken from `base`. */
+function localPath(p: string, base: string): string {
+  if (p === '~') return homedir();
+  if (p.startsWith('~/')) return path.join(homedir(), p.slice(2));
+  return path.resolve(base, p);
+}
+
+async function resolveComposeFiles(
+  compose: ParsedConfig['compose'],
+  ctx: ResolveContext,
+  locate: ResolvedConfig['locate'],
+): Promise<string[]> {
+  if (compose === undefined) return [await requireComposeFile(ctx.rootDir, ctx.cwd, ctx.configPath)];
+  const listed = typeof compose === 'string' ? [compose] : compose;
+  const files: string[] = [];
+  for (const [index, file] of listed.entries()) {
+    const absolute = localPath(file, ctx.rootDir);
+    if (!(await isFile(absolute))) {
+      throw new ConfigError(`Compose file "${file}" does not exist.`, {
+        location: locate(typeof compose === 'string' ? ['compose'] : ['compose', index]),
+        hint: `Paths in "compose" are relative to the folder of ${CONFIG_FILE_NAME} (${displayPath(ctx.cwd, ctx.rootDir)}).`,
+      });
+    }
+    files.push(absolute);
+  }
+  return files;
+}
+
+async function isFile(p: string): Promise<boolean> {
+  try {
+    return (await stat(p)).isFile();
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,75 @@
+// `shipproof check`: shipproof.yaml and the compose files read and cross-checked on this machine,
+// touching no server. Problems that would make a deploy wrong are ConfigErrors; doubtful but
+// workable setups are warnings.
+import path from 'node:path';
+import { loadCompose } from '../compose/load.js';
+import type { ComposeProject } from '../compose/model.js';
+import { detectStatefulServices, type StatefulService } from '../compose/stateful.js';
+import { suggestionHint } from '../config/did-you-mean.js';
+import { CONFIG_FILE_NAME, loadConfig, type ResolvedConfig } from '../config/load.js';
+import { throwIfErrors } from '../config/yaml-positions.js';
+import { ConfigError, type SourceLocation } from '../errors.js';
+
+export interface CheckWarning {
+  message: string;
+  location?: SourceLocation;
+}
+
+export interface CheckReport {
+  /** Absolute; undefined when the embedded default was used. */
+  configPath?: string;
+  /** Absolute. */
+  composeFiles: string[];
+  services: string[];
+  stateful: StatefulService[];
+  warnings: CheckWarning[];
+}
+
+export async function checkProject(opts: { cwd: string; configPath?: string }): Promise<CheckReport> {
+  const config = await loadConfig(opts);
+  const compose = await loadCompose(config.composeFiles, { cwd: opts.cwd });
+  throwIfErrors(unknownStatefulServices(config, compose));
+  return {
+    configPath: config.configPath,
+    composeFiles: config.composeFiles,
+    services: compose.services.map((s) => s.name),
+    stateful: detectStatefulServices(compose, config.stateful),
+    warnings: [...compose.warnings, ...undeclaredEnvFiles(config, compose)],
+  };
+}
+
+/** A misspelt name under `stateful:` would silently leave a service without its backup. */
+function unknownStatefulServices(config: ResolvedConfig, compose: ComposeProject): ConfigError[] {
+  const services = compose.services.map((s) => s.name);
+  return Object.keys(config.stateful)
+    .filter((name) => !services.includes(name))
+    .map(
+      (name) =>
+        new ConfigError(`"stateful.${name}" in ${CONFIG_FILE_NAME} names no service of the compose file.`, {
+          location: config.locate(['stateful', name], 'key'),
+          hint: suggestionHint(name, services, 'Services'),
+        }),
+    );
+}
+
+/** Env files compose needs that shipproof.yaml does not list, so their names go unchecked. */
+function undeclaredEnvFiles(config: ResolvedConfig, compose: ComposeProject): CheckWarning[] {
+  const declared = new Set(config.envFiles.map((e) => path.posix.normalize(e.path)));
+  const seen = new Set<string>();
+  const warnings: CheckWarning[] = [];
+  for (const service of compose.services) {
+    for (const envFile of service.envFiles) {
+      // Compose paths are relative to the project folder; shipproof's to the app folder, which mirrors rootDir.
+      const relative = path.relative(config.rootDir, path.resolve(compose.projectDir, envFile.path)).split(path.sep).join('/');
+      const key = path.posix.normalize(path.isAbsolute(envFile.path) ? envFile.path : relative);
+      if (!envFile.required || declared.has(key) || seen.has(key)) continue;
+      seen.add(key);
+      const users = compose.services.filter((s) => s.envFiles.some((f) => f.path === envFile.path)).map((s) => s.name);
+      warnings.push({
+        message: `Compose reads the env file "${envFile.path}" (services ${users.join(', ')}), but ${CONFIG_FILE_NAME} does not list it under envFiles, so nothing checks it exists on the server with the names it needs.`,
+        location: envFile.location,
+      });
+    }
+  }
+  return warnings;
+}

@@ -1,0 +1,30 @@
+// Registers the secrets this machine knows with the one redactor, before anything is printed or
+// written: values of local env files in the project folder, and private keys the config points at.
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { ResolvedConfig } from '../config/load.js';
+import { redactor, type Redactor } from '../redact/index.js';
+
+/** `.env`, `.env.prod`, `prod.env` — but not examples or templates, which hold no secrets. */
+export function isEnvFileName(name: string): boolean {
+  if (/\.(example|sample|template|dist)$/i.test(name)) return false;
+  return /^\.env(\..+)?$/.test(name) || /\.env$/.test(name);
+}
+
+export async function registerKnownSecrets(config: ResolvedConfig, into: Redactor = redactor): Promise<number> {
+  let added = 0;
+  const names = await readdir(config.rootDir).catch(() => [] as string[]);
+  for (const name of names.filter(isEnvFileName)) {
+    const text = await readFile(join(config.rootDir, name), 'utf8').catch(() => undefined);
+    if (text !== undefined) added += into.addSecretsFromEnvFile(text, `env:${name}`).length;
+  }
+  for (const t of Object.values(config.targets)) {
+    if (t.kind !== 'ssh' || t.identityFile === undefined) continue;
+    const key = await readFile(t.identityFile, 'utf8').catch(() => undefined);
+    if (key !== undefined) {
+      into.addSecret(key, `ssh-key:${t.name}`);
+      added++;
+    }
+  }
+  return added;
+}

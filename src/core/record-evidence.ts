@@ -1,0 +1,57 @@
+// Writes an evidence statement through the one redactor, fail-closed: every string is redacted,
+// the redactions are listed in the record, the finished JSON and Markdown are scanned once more,
+// and only then is the record signed and chained.
+import type { ResolvedConfig } from '../config/load.js';
+import type { EvidenceStatement, EvidencePredicate } from '../evidence/predicate-schema.js';
+import { renderEvidenceMarkdown } from '../evidence/render-markdown.js';
+import { serializeStatement } from '../evidence/statement.js';
+import { EvidenceStore, type AppendedEntry, type AppendMeta } from '../evidence/store.js';
+import { assertNoSecrets, redactor, type Redactor } from '../redact/index.js';
+import { TOOL_VERSION } from '../version.js';
+
+/** Deep-copies `value` with every string redacted; counts hits per rule into `hits`. */
+export function redactDeep<T>(value: T, r: Redactor, hits: Map<string, number>): T {
+  if (typeof value === 'string') {
+    const res = r.redact(value);
+    for (const h of res.hits) hits.set(h.rule, (hits.get(h.rule) ?? 0) + h.count);
+    return res.text as T;
+  }
+  if (Array.isArray(value)) return value.map((v) => redactDeep(v, r, hits)) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, r, hits)])) as T;
+  }
+  return value;
+}
+
+export function redactStatement(statement: EvidenceStatement, r: Redactor = redactor): EvidenceStatement {
+  const hits = new Map<string, number>();
+  const predicate = redactDeep(statement.predicate, r, hits) as EvidencePredicate;
+  const redactions = [...predicate.redactions];
+  for (const [rule, count] of [...hits].sort(([a], [b]) => a.localeCompare(b))) {
+    const existing = redactions.find((x) => x.rule === rule);
+    if (existing) existing.count += count;
+    else redactions.push({ rule, count });
+  }
+  return { ...statement, predicate: { ...predicate, redactions } };
+}
+
+export interface RecordOptions {
+  config: ResolvedConfig;
+  meta: Omit<AppendMeta, 'status'>;
+  /** SHIPPROOF_HOME override (tests). */
+  home?: string;
+  redactWith?: Redactor;
+}
+
+export async function recordEvidence(statement: EvidenceStatement, o: RecordOptions): Promise<{ entry: AppendedEntry; statement: EvidenceStatement }> {
+  const r = o.redactWith ?? redactor;
+  const clean = redactStatement(statement, r);
+  assertNoSecrets(serializeStatement(clean).toString('utf8'), 'the evidence record (JSON)', r);
+  assertNoSecrets(renderEvidenceMarkdown(clean), 'the evidence record (Markdown)', r);
+  const store = EvidenceStore.open(o.config.evidenceDir, {
+    toolVersion: TOOL_VERSION,
+    ...(o.home === undefined ? {} : { home: o.home }),
+  });
+  const entry = await store.append(clean, { ...o.meta, status: clean.predicate.status });
+  return { entry, statement: clean };
+}

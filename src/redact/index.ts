@@ -1,0 +1,37 @@
+// The redaction entry point. Every output path (terminal, logs, evidence files, the dashboard)
+// uses the process-wide `redactor`, so a secret registered once is redacted everywhere.
+import { ShipproofError } from '../errors.js';
+import { Redactor } from './redactor.js';
+
+export { Redactor, MARKER_PATTERN, marker } from './redactor.js';
+export type { RedactionHit, RedactionResult, RedactionSpan, RedactionStats, EnvFileOptions } from './redactor.js';
+export { PATTERN_RULES, classifyKeyName, findPatternMatches } from './patterns.js';
+export type { PatternRule, PatternMatch, KeyNameVerdict } from './patterns.js';
+export { secretVariants, embeddedBase64Cores, MIN_SECRET_LENGTH } from './variants.js';
+export { shannonEntropy, looksLikeSecretValue, looksLikeDigest, mixesClasses } from './entropy.js';
+export { parseEnvValues } from './dotenv.js';
+export type { EnvValue } from './dotenv.js';
+export { createRedactingStream, redactingWriter, RedactingTransform } from './stream.js';
+export type { RedactingStreamOptions, RedactingWriterOptions } from './stream.js';
+export { valueFingerprint, loadOrCreateFingerprintKey, FINGERPRINT_KEY_BYTES } from './hmac.js';
+
+/** The process-wide redactor. */
+export const redactor = new Redactor();
+
+/** `redactor.redact(s).text`. */
+export function redactText(s: string): string {
+  return redactor.redact(s).text;
+}
+
+/**
+ * The fail-closed check before a file is written: throws (exit 1) when `text` still holds
+ * anything the redactor would replace. The message names the rules, never the text.
+ */
+export function assertNoSecrets(text: string, where: string, using: Redactor = redactor): void {
+  const hits = using.scan(text);
+  if (hits.length === 0) return;
+  const rules = hits.map((h) => `${h.rule} ×${h.count}`).join(', ');
+  throw new ShipproofError(`Refusing to write ${where}: it contains secret-looking text (${rules}).`, {
+    hint: 'Pass the text through the redactor (redactText) before writing it.',
+  });
+}

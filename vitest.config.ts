@@ -1,0 +1,12 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['test/**/*.test.ts'],
+    testTimeout: 120_000,
+    hookTimeout: 180_000,
+    // Two cores; integration files share one Docker engine and one sshd.
+    maxWorkers: 2,
+    pool: 'forks',
+  },
+});
