@@ -107,7 +107,7 @@ class FileReader {
 
   /** `"where" must be <phrase>, got a list.` — the value itself is never echoed: it may be a secret. */
   expected(node: unknown, where: string, phrase: string): undefined {
-    return this.fail(node, `"${where}" in ${path.basename(this.file)} must be ${phrase}, got ${shapeOf(this.deref(node))}.`);
+    return this.fail(node, `"${where}" must be ${phrase}, got ${shapeOf(this.deref(node))}.`);
   }
 
   deref(node: unknown): unknown {
@@ -233,7 +233,6 @@ class MergedFiles {
     for (const { key: name, keyNode, value } of reader.map(node, 'services', 'a mapping of service names to services') ?? []) {
       if (!SERVICE_NAME.test(name)) {
         reader.fail(keyNode, `The service name "${name}" is not valid.`, 'Use letters, digits, ".", "-" and "_", starting with a letter or digit.');
-        continue;
       }
       let raw = this.services.get(name);
       if (raw === undefined) {

@@ -2,6 +2,7 @@
 // it was written (file, line, column) so linters and errors can point at it. Environment values
 // are never kept: only names, whether a value is written, and whether it looks like a secret.
 import type { SourceLocation } from '../errors.js';
+import { classifyKeyName, findPatternMatches } from '../redact/index.js';
 
 export interface ComposeProject {
   /** Absolute paths, in the order they were merged. */
@@ -358,18 +359,6 @@ function splitOutsideBraces(text: string, separator: string): string[] {
   return parts;
 }
 
-const SECRET_WORDS = new Set(['PASSWORD', 'PASSWD', 'PASS', 'PWD', 'SECRET', 'TOKEN', 'APIKEY', 'CREDENTIAL', 'CREDENTIALS']);
-const KEY_QUALIFIERS = new Set(['API', 'PRIVATE', 'ACCESS', 'SECRET', 'MASTER', 'ENCRYPTION', 'SIGNING', 'LICENSE']);
-/** Names ending like this point at a secret rather than hold it. */
-const NOT_SECRET_SUFFIXES = new Set(['FILE', 'PATH', 'ID', 'USER', 'USERNAME', 'NAME', 'DIR', 'URL']);
-
-/** Whether a variable's name says it holds a secret (POSTGRES_PASSWORD yes, POSTGRES_PASSWORD_FILE no). */
-export function isSecretName(name: string): boolean {
-  const words = name.toUpperCase().split(/[_.-]+/);
-  if (NOT_SECRET_SUFFIXES.has(words[words.length - 1] ?? '')) return false;
-  return words.some((word, n) => SECRET_WORDS.has(word) || (word === 'KEY' && KEY_QUALIFIERS.has(words[n - 1] ?? '')));
-}
-
 /**
  * Classifies an environment value without keeping it. `value` undefined means a bare name.
  * The literal part is what remains after `${…}` references are removed.
@@ -381,6 +370,8 @@ export function describeEnvValue(
   if (value === undefined) return { hasValue: false, hasLiteralValue: false, looksLikeSecret: false };
   const literal = replaceInterpolations(value, () => '');
   const hasLiteralValue = literal.trim() !== '';
-  const credentialsInUrl = /:\/\/[^\s:@/]+:[^\s@/]+@/.test(literal);
-  return { hasValue: true, hasLiteralValue, looksLikeSecret: hasLiteralValue && (isSecretName(name) || credentialsInUrl) };
+  // A secret-sounding name with any literal value, or a value shaped like a credential (a password
+  // inside a URL, a token), by the same rules the redactor uses.
+  const looksLikeSecret = hasLiteralValue && (classifyKeyName(name).secret || findPatternMatches(literal).length > 0);
+  return { hasValue: true, hasLiteralValue, looksLikeSecret };
 }

@@ -6,14 +6,13 @@ import { homedir } from 'node:os';
 import path from 'node:path';
 import type { z } from 'zod';
 import { ConfigError, UsageError, type SourceLocation } from '../errors.js';
+import { redactText } from '../redact/index.js';
 import { suggestionHint } from './did-you-mean.js';
 import {
   AFTER_PATH,
   allowedKeysAt,
   configSchema,
-  maskUrlPassword,
   PROJECT_NAME_PATTERN,
-  type Engine,
   type ParsedConfig,
 } from './schema.js';
 import { locatePath, parseYaml, throwIfErrors, type PathSegment, type PathTarget } from './yaml-positions.js';
@@ -61,7 +60,8 @@ export type ResolvedTarget =
       backupsDir: string;
     };
 
-export type StatefulOverride = { engine: Engine; stop?: boolean } | false;
+/** `false`, or the engine (and whether to stop the service while it is backed up). */
+export type StatefulOverride = ParsedConfig['stateful'][string];
 
 export interface ResolvedConfig {
   /** Absolute path of shipproof.yaml; undefined when the embedded default is used. */
@@ -181,7 +181,7 @@ function parseConfigText(text: string, file: string): ConfigSource {
   const { doc, lineCounter } = parseYaml(text, file);
   const base = path.basename(file);
 
-  const data: unknown = doc.toJS({ maxAliasCount: 100 }) ?? {};
+  const data: unknown = doc.toJS() ?? {};
   const result = configSchema.safeParse(data);
   const locate = (at: readonly PathSegment[], target: PathTarget = 'value'): SourceLocation => {
     const { line, column } = locatePath(doc, lineCounter, at, target);
@@ -288,7 +288,10 @@ function describeValue(value: unknown): string {
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a mapping';
   if (typeof value === 'string') {
-    const shown = maskUrlPassword(value);
+    // Messages never repeat what may be a secret: an assignment keeps only its name, and
+    // credential shapes (a password in a URL, tokens) go through the redactor.
+    const assignment = /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(value);
+    const shown = assignment === null ? redactText(value) : `${assignment[1]}=…`;
     return JSON.stringify(shown.length > 80 ? `${shown.slice(0, 77)}...` : shown);
   }
   return String(value);

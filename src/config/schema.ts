@@ -59,11 +59,6 @@ export function parseSshUrl(text: string): SshAddress | string {
   };
 }
 
-/** Shows an ssh URL with any password masked, for "got …" in messages. */
-export function maskUrlPassword(text: string): string {
-  return text.replace(/^(ssh:\/\/[^:@/]*:)[^@/]*@/i, '$1***@');
-}
-
 const nonEmpty = (phrase: string) => z.string({ error: phrase }).min(1, { error: phrase });
 
 const duration = (title: string) =>
@@ -271,7 +266,7 @@ const statefulSchema = z
     z.union(
       [
         z.literal(false, { error: STATEFUL_PHRASE }),
-        engineSchema.transform((engine) => ({ engine })),
+        engineSchema.transform((engine): { engine: Engine; stop?: boolean } => ({ engine })),
         z.strictObject(
           {
             engine: engineSchema,
@@ -368,10 +363,8 @@ export type ParsedConfig = z.output<typeof configSchema>;
 
 /** The JSON Schema of shipproof.yaml, for editors and `shipproof schema`. */
 export function configJsonSchema(): object {
-  return {
-    ...z.toJSONSchema(configSchema, { io: 'input', target: 'draft-2020-12' }),
-    $id: 'https://shipproof.dev/schema/shipproof.schema.json',
-  };
+  // `input`: what people write ("10s"), not what the schema turns it into (10000).
+  return z.toJSONSchema(configSchema, { io: 'input', target: 'draft-2020-12' });
 }
 
 /**

@@ -147,6 +147,9 @@ export async function collect(o: CollectOptions): Promise<CollectResult> {
   const startedAt = new Date();
   let results: CheckResult[];
   try {
+    // Connect once up front: an unreachable host, a refused login or a host key problem is one
+    // clear error (exit 1), not eighteen probe errors.
+    await host.exec(['true'], { timeoutMs: 30_000 });
     results = await Promise.all(
       probes.map(async (probe) => {
         const r = await runProbe(probe, { config: o.config, target: resolved, compose, host, docker });

@@ -1,6 +1,6 @@
 // `shipproof init`: a commented shipproof.yaml guessed from the compose file. The text is a
 // hand-written template so every section explains itself; the guesses are filled in.
-import { readFile, writeFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { loadCompose } from '../compose/load.js';
@@ -9,6 +9,7 @@ import { detectStatefulServices, type StatefulService } from '../compose/statefu
 import { CONFIG_FILE_NAME, defaultProjectName, requireComposeFile } from '../config/load.js';
 import { PROJECT_NAME_PATTERN } from '../config/schema.js';
 import { UsageError } from '../errors.js';
+import { writeFileAtomic } from '../evidence/atomic-write.js';
 
 export interface InitInput {
   /** The folder shipproof.yaml is written to. */
@@ -102,8 +103,8 @@ export async function initProject(opts: InitOptions): Promise<{ path: string; co
     envExampleKeys: await readEnvExamples(compose),
   });
   try {
-    // `wx` refuses an existing file atomically: no window between checking and writing.
-    await writeFile(target, content, { flag: opts.force === true ? 'w' : 'wx' });
+    // Exclusive refuses an existing file in the same step that writes: no window between check and write.
+    await writeFileAtomic(target, content, { exclusive: opts.force !== true });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     throw new UsageError(`${CONFIG_FILE_NAME} already exists in ${rootDir}.`, {
@@ -230,7 +231,7 @@ function renderStateful(services: readonly StatefulService[]): string[] {
   const head = [
     '# Services that hold data, and how they are backed up. `name: false` marks a service as',
     '# not stateful; `{ engine: volume, stop: true }` stops it while its files are copied.',
-    `# Engines: postgres, mariadb, redis, sqlite, volume, vault, minio, mongodb.`,
+    '# The engines are postgres, mariadb, redis, sqlite, volume, vault, minio and mongodb.',
   ];
   if (services.length === 0) return [...head, '# stateful:', '#   db: { engine: postgres }'];
   const lines = [...head, 'stateful:'];

@@ -3,7 +3,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ResolvedConfig } from '../config/load.js';
-import { redactor, type Redactor } from '../redact/index.js';
+import { classifyKeyName, looksLikeSecretValue, parseEnvValues, redactor, type Redactor } from '../redact/index.js';
 
 /** `.env`, `.env.prod`, `prod.env` — but not examples or templates, which hold no secrets. */
 export function isEnvFileName(name: string): boolean {
@@ -11,12 +11,32 @@ export function isEnvFileName(name: string): boolean {
   return /^\.env(\..+)?$/.test(name) || /\.env$/.test(name);
 }
 
+/**
+ * Registers the values of an env file that are secrets: those under a secret-sounding name, and
+ * any that look like one (long, high entropy or mixed classes). Plain settings such as
+ * `PORT=3000` or `NODE_ENV=production` are left out: redacting them would blank every port
+ * number and make the fail-closed check refuse honest evidence.
+ */
+export function registerEnvValues(text: string, label: string, into: Redactor = redactor): number {
+  let added = 0;
+  for (const entry of parseEnvValues(text)) {
+    const secretName = classifyKeyName(entry.key).secret;
+    for (const value of entry.values) {
+      if (secretName || looksLikeSecretValue(value)) {
+        into.addSecret(value, `${label}:${entry.key}`);
+        added++;
+      }
+    }
+  }
+  return added;
+}
+
 export async function registerKnownSecrets(config: ResolvedConfig, into: Redactor = redactor): Promise<number> {
   let added = 0;
   const names = await readdir(config.rootDir).catch(() => [] as string[]);
   for (const name of names.filter(isEnvFileName)) {
     const text = await readFile(join(config.rootDir, name), 'utf8').catch(() => undefined);
-    if (text !== undefined) added += into.addSecretsFromEnvFile(text, `env:${name}`).length;
+    if (text !== undefined) added += registerEnvValues(text, `env:${name}`, into);
   }
   for (const t of Object.values(config.targets)) {
     if (t.kind !== 'ssh' || t.identityFile === undefined) continue;

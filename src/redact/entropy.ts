@@ -85,7 +85,7 @@ export const MIN_ASSIGNED_SECRET_LENGTH = 8;
  */
 export function looksLikeSecretValue(value: string, keyNamesDigest = false): boolean {
   if (value.length < MIN_ASSIGNED_SECRET_LENGTH) return false;
-  if (looksLikePlaceholder(value)) return false;
+  if (looksLikePlaceholder(value) || looksLikeDigest(value)) return false;
   if (keyNamesDigest && /^[0-9a-f]+$/i.test(value)) return false;
   if (value.length >= 16 && shannonEntropy(value) >= 3.5) return true;
   return mixesClasses(value);

@@ -98,7 +98,7 @@ export const PATTERN_RULES: readonly PatternRule[] = [
     description: 'OpenSSH private key body without armour, or PuTTY private lines',
     regex: new RegExp(
       String.raw`(?<![A-Za-z0-9+/])b3BlbnNzaC1rZXktdjE[A-Za-z0-9+/]*={0,2}(?:\\(?:r\\)?n[A-Za-z0-9+/]+={0,2})*` +
-        String.raw`|Private-Lines: *\d+(?:\r?\n[A-Za-z0-9+/=]+)+`,
+        String.raw`|Private-Lines: *\d+(?:\r?\n[A-Za-z0-9+/=]+(?=\r?\n|$))+`,
       'gd',
     ),
   },

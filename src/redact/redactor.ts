@@ -8,7 +8,7 @@ import { findPatternMatches, PATTERN_RULES } from './patterns.js';
 import { MIN_SECRET_LENGTH, secretVariants } from './variants.js';
 
 export interface RedactionHit {
-  /** `secret:<label>` for a registered value, or a pattern rule id. */
+  /** `known:<label>` for a registered value, or a pattern rule id. */
   rule: string;
   count: number;
 }
@@ -74,7 +74,8 @@ export class Redactor {
 
   /**
    * Registers a known secret. `label` must not be sensitive (an env key name and file, say):
-   * it appears in markers as `secret:<label>`. The value and its derived forms are redacted.
+   * it appears in markers as `known:<label>`. The value and its derived forms are redacted.
+   * A value registered twice keeps its first label.
    */
   addSecret(value: string, label: string): void {
     if (value.length === 0 || this.values.has(value)) return;
@@ -86,7 +87,7 @@ export class Redactor {
     this.values.add(value);
     // A label that contains the value would put the secret into every marker.
     const safeLabel = label.includes(value) ? 'label-withheld' : sanitizeLabel(label);
-    const rule = `secret:${safeLabel}`;
+    const rule = `known:${safeLabel}`;
     for (const v of variants) if (!this.literalRules.has(v)) this.literalRules.set(v, rule);
     this.matcher = undefined;
   }
@@ -170,7 +171,11 @@ export class Redactor {
   }
 }
 
-/** Matches wholly inside an existing marker are already redacted. */
+/**
+ * Matches wholly inside an existing marker are already redacted. A pattern match that overlaps
+ * a marker at all is an artefact of an earlier pass (`"Bearer [REDACTED:x]"` read as a value):
+ * whatever it covered outside the marker was seen, unredacted, by that pass too.
+ */
 function dropInsideMarkers(candidates: Candidate[], text: string): Candidate[] {
   if (!text.includes('[REDACTED:')) return candidates;
   const markers: [number, number][] = [];
@@ -189,7 +194,12 @@ function dropInsideMarkers(candidates: Candidate[], text: string): Candidate[] {
       } else hi = mid - 1;
     }
     const m = found >= 0 ? markers[found] : undefined;
-    return !(m !== undefined && c.end <= m[1]);
+    if (m !== undefined && c.end <= m[1]) return false;
+    if (c.priority === 0) return true;
+    const overlapsEarlier = m !== undefined && c.start < m[1];
+    const next = markers[found + 1];
+    const overlapsLater = next !== undefined && next[0] < c.end;
+    return !overlapsEarlier && !overlapsLater;
   });
 }
 

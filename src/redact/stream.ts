@@ -59,7 +59,7 @@ export class RedactingTransform extends Transform {
     this.maxLineLength = options.maxLineLength ?? DEFAULT_LIMIT;
   }
 
-  override _transform(chunk: Buffer | string, encoding: BufferEncoding, callback: TransformCallback): void {
+  override _transform(chunk: Buffer | string, _encoding: BufferEncoding, callback: TransformCallback): void {
     try {
       this.pending += typeof chunk === 'string' ? chunk : this.decoder.write(chunk);
       this.emitSettled();
@@ -137,6 +137,9 @@ export class RedactingTransform extends Transform {
 
   /** How many leading characters of `buf` can be let out now. */
   private settledLength(buf: string): number {
+    const forceAbove = Math.max(this.maxLineLength, this.pemHoldLimit) + this.redactor.longestLiteral;
+    // No complete line yet: nothing can go out, and rescanning a growing line on every chunk would be quadratic.
+    if (buf.length <= forceAbove && !buf.includes('\n')) return 0;
     const { spans, tailDepth } = this.redactor.locate(buf);
     const literalFrom = buf.length - tailDepth;
 
@@ -158,7 +161,7 @@ export class RedactingTransform extends Transform {
     if (limit > 0) return limit;
 
     // One line longer than the limits: cut inside it, still not through a match or a possible literal.
-    if (buf.length <= Math.max(this.maxLineLength, this.pemHoldLimit) + this.redactor.longestLiteral) return 0;
+    if (buf.length <= forceAbove) return 0;
     let forced = literalFrom;
     for (const s of spans) if (s.start < forced && s.end > forced) forced = s.start;
     if (forced <= 0) forced = spans[0]?.end ?? buf.length;

@@ -202,7 +202,7 @@ export function buildCorpus(seed = 0x5eed): Corpus {
   const planted: Planted[] = [];
   const registered = [...envProdValues.map((e) => ({ ...e, label: 'env:.env.prod' })), ...containerSecrets.map((e) => ({ ...e, label: 'env:web' }))];
   for (const { key, value, label } of registered) {
-    const rule = `secret:${label}:${key}`;
+    const rule = `known:${label}:${key}`;
     const needles = claimedForms(value);
     const add = (how: string, context: string): void => {
       planted.push({ name: `${key} ${how}`, context, needles, rule });

@@ -100,8 +100,16 @@ describe('loadConfig errors', () => {
   it('never repeats a password written into an ssh URL', async () => {
     const error = await configError('targets:\n  prod: ssh://deploy:hunter2-planted@203.0.113.10\n');
     expect(error.message).toContain('a password does not belong in the URL');
-    expect(error.message).toContain('"ssh://deploy:***@203.0.113.10"');
+    expect(error.message).toContain('got "ssh://deploy:[REDACTED:url-credentials]@203.0.113.10"');
     expect(JSON.stringify({ m: error.message, h: error.hint })).not.toContain('hunter2-planted');
+  });
+
+  it('never repeats a value written where a variable name belongs', async () => {
+    const error = await configError('envFiles:\n  - path: .env.prod\n    required: [POSTGRES_PASSWORD=hunter2]\n');
+    expect(error.message).toBe(
+      '"envFiles[0].required[0]" must be an environment variable name (letters, digits and _, not starting with a digit), got "POSTGRES_PASSWORD=…".',
+    );
+    expect(error.message).not.toContain('hunter2');
   });
 
   it('reports a bad duration', async () => {

@@ -59,8 +59,8 @@ describe('Redactor: markers and rules', () => {
     const r = new Redactor();
     r.addSecret('hunter2hunter2', 'env:.env:DB_PASSWORD');
     const out = r.redact('pw is hunter2hunter2.');
-    expect(out.text).toBe('pw is [REDACTED:secret:env:.env:DB_PASSWORD].');
-    expect(out.hits).toEqual([{ rule: 'secret:env:.env:DB_PASSWORD', count: 1 }]);
+    expect(out.text).toBe('pw is [REDACTED:known:env:.env:DB_PASSWORD].');
+    expect(out.hits).toEqual([{ rule: 'known:env:.env:DB_PASSWORD', count: 1 }]);
   });
 
   it('never writes a label that contains the value, and reduces labels to marker-safe characters', () => {
@@ -68,7 +68,7 @@ describe('Redactor: markers and rules', () => {
     r.addSecret('tops3cretvalue', 'oops tops3cretvalue');
     r.addSecret('other-s3cret-99', 'weird label ]]');
     expect(r.redact('tops3cretvalue other-s3cret-99').text).toBe(
-      '[REDACTED:secret:label-withheld] [REDACTED:secret:weird_label___]',
+      '[REDACTED:known:label-withheld] [REDACTED:known:weird_label___]',
     );
   });
 
@@ -77,8 +77,8 @@ describe('Redactor: markers and rules', () => {
     r.addSecret('abcdefgh', 'short');
     r.addSecret('defghijklmnop', 'long');
     const out = r.redact('x abcdefghijklmnop y');
-    expect(out.text).toBe('x [REDACTED:secret:long] y');
-    expect(out.hits).toEqual([{ rule: 'secret:long', count: 1 }]);
+    expect(out.text).toBe('x [REDACTED:known:long] y');
+    expect(out.hits).toEqual([{ rule: 'known:long', count: 1 }]);
   });
 
   it('prefers the longest value when one secret contains another', () => {
@@ -86,7 +86,7 @@ describe('Redactor: markers and rules', () => {
     r.addSecret('inner-secret', 'inner');
     r.addSecret('outer-inner-secret-x', 'outer');
     expect(r.redact('outer-inner-secret-x and inner-secret').text).toBe(
-      '[REDACTED:secret:outer] and [REDACTED:secret:inner]',
+      '[REDACTED:known:outer] and [REDACTED:known:inner]',
     );
   });
 
@@ -95,7 +95,7 @@ describe('Redactor: markers and rules', () => {
     r.addSecret('REDACTED', 'a');
     r.addSecret('secret:a', 'b');
     const once = r.redact('REDACTED and secret:a');
-    expect(once.text).toBe('[REDACTED:secret:a] and [REDACTED:secret:b]');
+    expect(once.text).toBe('[REDACTED:known:a] and [REDACTED:known:b]');
     expect(r.redact(once.text).text).toBe(once.text);
   });
 
@@ -113,10 +113,10 @@ describe('Redactor: markers and rules', () => {
     r.addSecret('Xy7-secret-value', 'env:A');
     r.redact('Xy7-secret-value and AKIAABCDEFGHIJKLMNOP');
     r.redact('again Xy7-secret-value');
-    expect(r.scan('Xy7-secret-value')).toEqual([{ rule: 'secret:env:A', count: 1 }]);
+    expect(r.scan('Xy7-secret-value')).toEqual([{ rule: 'known:env:A', count: 1 }]);
     expect(r.stats().byRule).toEqual([
       { rule: 'aws-access-key-id', count: 1 },
-      { rule: 'secret:env:A', count: 2 },
+      { rule: 'known:env:A', count: 2 },
     ]);
   });
 
@@ -177,7 +177,7 @@ describe('assertNoSecrets and the process-wide redactor', () => {
     const err = caught as ShipproofError;
     expect(err.exitCode).toBe(1);
     expect(err.message).toContain('evidence/001.md');
-    expect(err.message).toContain('secret:env:.env:X');
+    expect(err.message).toContain('known:env:.env:X');
     expect(err.message).toContain('github-token');
     expect(err.message).not.toContain('very-secret-value-1');
     expect(err.message).not.toContain('ghp_');
@@ -192,7 +192,7 @@ describe('assertNoSecrets and the process-wide redactor', () => {
 
   it('redactText uses the shared instance', () => {
     processRedactor.addSecret('shared-instance-secret-42', 'test:shared');
-    expect(redactText('x shared-instance-secret-42 y')).toBe('x [REDACTED:secret:test:shared] y');
+    expect(redactText('x shared-instance-secret-42 y')).toBe('x [REDACTED:known:test:shared] y');
     expect(() => assertNoSecrets('shared-instance-secret-42', 'somewhere')).toThrow(ShipproofError);
   });
 });

@@ -91,7 +91,7 @@ describe('createRedactingStream: every chunk boundary', () => {
     const bytes = Buffer.from(input, 'utf8');
     for (let cut = 1; cut < bytes.length; cut++) {
       for (let cut2 = cut + 1; cut2 < bytes.length; cut2 += 3) {
-        expect(await streamThrough(r, splitAt(bytes, [cut, cut2]))).toBe('a ✓ line\nkey [REDACTED:secret:env:X] end ✓\n');
+        expect(await streamThrough(r, splitAt(bytes, [cut, cut2]))).toBe('a ✓ line\nkey [REDACTED:known:env:X] end ✓\n');
       }
     }
   });
@@ -171,7 +171,7 @@ describe('createRedactingStream: holding back', () => {
     stream.write('line one\nthe zebra-sec');
     expect(text()).toBe('line one\n');
     stream.write('ret-123 done\n');
-    expect(text()).toBe('line one\nthe [REDACTED:secret:k] done\n');
+    expect(text()).toBe('line one\nthe [REDACTED:known:k] done\n');
   });
 
   it('a value spanning lines keeps every line it touches back until it is complete', () => {
@@ -181,7 +181,7 @@ describe('createRedactingStream: holding back', () => {
     stream.write('a\nfirst-line-x\n');
     expect(text()).toBe('a\n');
     stream.write('second-line-y\nb\n');
-    expect(text()).toBe('a\n[REDACTED:secret:multi]\nb\n');
+    expect(text()).toBe('a\n[REDACTED:known:multi]\nb\n');
   });
 
   it('flushPending lets a prompt without newline out, redacted', () => {
@@ -191,7 +191,7 @@ describe('createRedactingStream: holding back', () => {
     stream.write('Use prompt-secret-9? [y/N] ');
     expect(text()).toBe('');
     stream.flushPending();
-    expect(text()).toBe('Use [REDACTED:secret:k]? [y/N] ');
+    expect(text()).toBe('Use [REDACTED:known:k]? [y/N] ');
   });
 
   it('splits a line longer than maxLineLength without cutting through a secret', async () => {
@@ -202,7 +202,7 @@ describe('createRedactingStream: holding back', () => {
     const line = `${filler(3000)}needle-secret-77${filler(3000)}needle-secret-77${filler(100)}`;
     const out = await streamThrough(r, randomChunks(Buffer.from(line), rnd, 97), { maxLineLength: 256, pemHoldLimit: 256 });
     expect(out).not.toContain('needle-secret-77');
-    expect(out.split('[REDACTED:secret:k]').length).toBe(3);
+    expect(out.split('[REDACTED:known:k]').length).toBe(3);
   });
 });
 
@@ -228,7 +228,7 @@ describe('redactingWriter', () => {
     w.end('tail AKIAABCDEFGHIJKLMNOP');
     await new Promise((resolve) => w.on('end', resolve));
     await new Promise((resolve) => setImmediate(resolve));
-    expect(text()).toBe('x [REDACTED:secret:env:.env:W] y\ntail [REDACTED:aws-access-key-id]');
+    expect(text()).toBe('x [REDACTED:known:env:.env:W] y\ntail [REDACTED:aws-access-key-id]');
     expect(target.writableEnded).toBe(false);
   });
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
-import { loadConfig, resolveTargetName } from '../../config/load.js';
+import { resolveTargetName } from '../../config/load.js';
+import { loadCommandConfig } from '../config.js';
 import { collect } from '../../core/collect.js';
-import { registerKnownSecrets } from '../../core/known-secrets.js';
 import { recordEvidence } from '../../core/record-evidence.js';
 import { ExitCode } from '../../errors.js';
 import { contextOf } from '../context.js';
@@ -15,10 +15,10 @@ export function registerCollect(program: Command): void {
     .command('collect')
     .description('run every read-only probe on the target in parallel and write one signed evidence record')
     .action(async (_opts: unknown, cmd: Command) => {
-      const { options, out } = contextOf(cmd);
-      const config = await loadConfig({ cwd: options.cwd, ...(options.config ? { configPath: options.config } : {}) });
+      const ctx = contextOf(cmd);
+      const { options, out } = ctx;
+      const config = await loadCommandConfig(ctx);
       const target = resolveTargetName(config, options.target);
-      await registerKnownSecrets(config);
       const progress = new Progress(out, `collecting from ${target.name}`, options.json);
       const result = await collect({
         config,

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/load.js';
+import { loadCommandConfig } from '../config.js';
 import { EvidenceStore } from '../../evidence/store.js';
 import { verifyExitCode } from '../../evidence/verify.js';
 import { UsageError } from '../../errors.js';
@@ -9,7 +9,7 @@ import { contextOf, type CommandContext } from '../context.js';
 import { table } from '../output.js';
 
 async function openStore(ctx: CommandContext): Promise<EvidenceStore> {
-  const config = await loadConfig({ cwd: ctx.options.cwd, ...(ctx.options.config ? { configPath: ctx.options.config } : {}) });
+  const config = await loadCommandConfig(ctx);
   return EvidenceStore.open(config.evidenceDir, { toolVersion: TOOL_VERSION });
 }
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/load.js';
+import { loadCommandConfig } from '../config.js';
 import { planProbes } from '../../core/collect.js';
 import { shellJoin } from '../../shell/quote.js';
 import { contextOf } from '../context.js';
@@ -9,8 +9,9 @@ export function registerPlan(program: Command): void {
     .command('plan')
     .description('print what collect would run where: each probe and its exact read-only commands (connects to nothing)')
     .action(async (_opts: unknown, cmd: Command) => {
-      const { options, out } = contextOf(cmd);
-      const config = await loadConfig({ cwd: options.cwd, ...(options.config ? { configPath: options.config } : {}) });
+      const ctx = contextOf(cmd);
+      const { options, out } = ctx;
+      const config = await loadCommandConfig(ctx);
       const plan = await planProbes(config, options.target);
       const where = plan.target.kind === 'local' ? 'this machine' : `${plan.target.user}@${plan.target.host}:${plan.target.port}`;
       out.result(

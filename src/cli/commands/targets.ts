@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../../config/load.js';
+import { resolveTargetName } from '../../config/load.js';
+import { loadCommandConfig } from '../config.js';
 import { targetsStatus, type TargetStatus } from '../../core/target-status.js';
 import { ExitCode } from '../../errors.js';
 import { contextOf } from '../context.js';
@@ -27,9 +28,12 @@ export function registerTargets(program: Command): void {
     .description('show each target and whether it is reachable, with its Docker and Compose versions (read-only)')
     .argument('[names...]', 'only these targets')
     .action(async (names: string[], _opts: unknown, cmd: Command) => {
-      const { options, out } = contextOf(cmd);
-      const config = await loadConfig({ cwd: options.cwd, ...(options.config ? { configPath: options.config } : {}) });
+      const ctx = contextOf(cmd);
+      const { options, out } = ctx;
+      const config = await loadCommandConfig(ctx);
       const wanted = names.length > 0 ? names : options.target ? [options.target] : undefined;
+      // An unknown name is a usage error (exit 2) that lists the known ones.
+      for (const n of wanted ?? []) resolveTargetName(config, n);
       const statuses = await targetsStatus(config, wanted, { acceptNewHostKey: options.acceptNewHostKey });
       out.result(() => render(out, statuses), { targets: statuses });
       // Unreachable targets or missing Docker make this a failed check.
