@@ -119,7 +119,7 @@ EOF
 have_image() { /usr/bin/docker image inspect "$1" >/dev/null 2>&1; }
 
 registry_reachable() {
-  timeout 20 /usr/bin/docker pull -q busybox:1.36 >/dev/null 2>&1
+  timeout 5 /usr/bin/docker pull -q busybox:1.36 >/dev/null 2>&1
 }
 
 build_busybox() {
@@ -180,6 +180,9 @@ build_offline_images() {
   build_from_dockerfile shipproof-offline/postgres:15 "$IMAGES_DIR/postgres"
   build_from_dockerfile shipproof-offline/redis:7 "$IMAGES_DIR/redis"
   build_from_dockerfile shipproof-offline/node:20 "$IMAGES_DIR/node"
+  build_from_dockerfile shipproof-offline/caddy:2 "$IMAGES_DIR/caddy"
+  build_from_dockerfile shipproof-offline/mariadb:10.11 "$IMAGES_DIR/mariadb"
+  build_from_dockerfile shipproof-offline/sqlite:3 "$IMAGES_DIR/sqlite"
   if registry_reachable; then
     log "images: a registry is reachable; official images can be used too"
   fi

@@ -9,6 +9,7 @@ import { registerTargets } from './commands/targets.js';
 import { registerPlan } from './commands/plan.js';
 import { registerCollect } from './commands/collect.js';
 import { registerEvidence } from './commands/evidence.js';
+import { registerDeploy } from './commands/deploy.js';
 import { handleError } from './handle-error.js';
 
 export function buildProgram(): Command {
@@ -23,7 +24,7 @@ export function buildProgram(): Command {
     .option('--debug', 'show stack traces on errors')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const register of [registerInit, registerCheck, registerSchema, registerTargets, registerPlan, registerCollect, registerEvidence]) register(program);
+  for (const register of [registerInit, registerCheck, registerSchema, registerTargets, registerPlan, registerCollect, registerEvidence, registerDeploy]) register(program);
   return program;
 }
 

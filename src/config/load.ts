@@ -76,7 +76,9 @@ export interface ResolvedConfig {
   defaultTarget: string;
   /** Always holds `local`. */
   targets: Record<string, ResolvedTarget>;
-  envFiles: { path: string; required: string[] }[];
+  /** `source`: an absolute local file uploaded to the server when it differs. */
+  envFiles: { path: string; required: string[]; source?: string }[];
+  deploy: { keepReleases: number; healthTimeoutMs: number; healthIntervalMs: number; stableChecks: number; keyService?: string };
   health: ResolvedProbe[];
   domains: string[];
   stateful: Record<string, StatefulOverride>;
@@ -334,7 +336,18 @@ async function resolveConfig(parsed: ParsedConfig, ctx: ResolveContext): Promise
     evidenceDir: localPath(parsed.evidence, ctx.rootDir),
     defaultTarget,
     targets,
-    envFiles: parsed.envFiles,
+    envFiles: parsed.envFiles.map((e) => ({
+      path: e.path,
+      required: e.required,
+      ...('source' in e && e.source !== undefined ? { source: localPath(e.source, ctx.rootDir) } : {}),
+    })),
+    deploy: {
+      keepReleases: parsed.deploy.keepReleases,
+      healthTimeoutMs: parsed.deploy.healthTimeout,
+      healthIntervalMs: parsed.deploy.healthInterval,
+      stableChecks: parsed.deploy.stableChecks,
+      ...(parsed.deploy.keyService === undefined ? {} : { keyService: parsed.deploy.keyService }),
+    },
     health: parsed.health.map(({ timeout, interval, ...probe }) => ({ ...probe, timeoutMs: timeout, intervalMs: interval })),
     domains: parsed.domains,
     stateful: parsed.stateful,

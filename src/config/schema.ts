@@ -183,6 +183,12 @@ const envFileObjectSchema = z.strictObject(
       .array(envNameSchema, { error: 'a list of variable names' })
       .default([])
       .meta({ description: 'Names that must be set in the file. Values are never read back.' }),
+    source: nonEmpty('a local file path')
+      .optional()
+      .meta({
+        description:
+          'A file on this machine, relative to shipproof.yaml, uploaded (mode 0600) when the server lacks the file or holds another version. Its values never appear in output.',
+      }),
   },
   { error: 'a file path, or an object with path: and required:' },
 );
@@ -351,6 +357,31 @@ export const configSchema = z
         )
         .default({})
         .meta({ title: 'Backups', description: 'Where backups are kept on the server, and how many.' }),
+      deploy: z
+        .strictObject(
+          {
+            keepReleases: z
+              .number({ error: 'a whole number of at least 1' })
+              .int()
+              .min(1)
+              .default(5)
+              .meta({ description: 'Releases kept on the server; the current and the last known good are never pruned.' }),
+            healthTimeout: duration('How long the health gate may take').prefault('120s'),
+            healthInterval: duration('Pause between health checks').prefault('2s'),
+            stableChecks: z
+              .number({ error: 'a whole number of at least 1' })
+              .int()
+              .min(1)
+              .default(3)
+              .meta({ description: 'Consecutive checks a service without a healthcheck must stay running.' }),
+            keyService: nonEmpty('a compose service name')
+              .optional()
+              .meta({ description: 'The service whose image is built first (milestone 4). Default: the first service with build:.' }),
+          },
+          { error: 'an object with keepReleases:, healthTimeout:, healthInterval:, stableChecks:, keyService:' },
+        )
+        .prefault({})
+        .meta({ title: 'Deploy', description: 'Releases and the health gate.' }),
     },
     { error: 'a mapping of settings (project:, compose:, targets:, …)' },
   )

@@ -57,7 +57,7 @@ export async function planProbes(
   return { target, probes: probes.map((probe) => ({ probe, commands: probe.plan(ctx) })) };
 }
 
-async function runProbe(probe: Probe, base: Omit<ProbeContext, 'run' | 'runLocal' | 'signal'>): Promise<CheckResult> {
+export async function runProbe(probe: Probe, base: Omit<ProbeContext, 'run' | 'runLocal' | 'signal'>): Promise<CheckResult> {
   const started = Date.now();
   const timeoutMs = probe.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
   const ac = new AbortController();

@@ -38,13 +38,32 @@ export interface UpOptions {
   build?: boolean;
   /** Recreate containers even if their configuration is unchanged. */
   forceRecreate?: boolean;
+  /** Never build: run the images already on the host (a release's images were built earlier). */
+  noBuild?: boolean;
 }
 
 export function composeUpCommand(ctx: ComposeContext, o: UpOptions = {}): string[] {
   const args = ['up', '--detach', '--remove-orphans'];
   if (o.build) args.push('--build');
   if (o.forceRecreate) args.push('--force-recreate');
+  if (o.noBuild) args.push('--no-build');
   return composeCommand(ctx, [...args, ...(o.services ?? [])]);
+}
+
+export function composeBuildCommand(ctx: ComposeContext, services: readonly string[] = []): string[] {
+  return composeCommand(ctx, ['build', ...services]);
+}
+
+export function composePullCommand(ctx: ComposeContext, services: readonly string[] = []): string[] {
+  return composeCommand(ctx, ['pull', ...services]);
+}
+
+/**
+ * The fully resolved configuration (variables substituted). Its output can hold env values:
+ * it is parsed in memory for image names only, never printed or stored.
+ */
+export function composeResolvedConfigCommand(ctx: ComposeContext): string[] {
+  return composeCommand(ctx, ['config']);
 }
 
 export interface DownOptions {

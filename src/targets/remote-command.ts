@@ -40,14 +40,15 @@ export function remoteCommandLine(argv: readonly string[], options: RemoteComman
 
 /**
  * Kills a remote process group: TERM, a second's grace, then KILL. Errors are silenced and the
- * exit status is always 0, because the group may already be gone.
+ * exit status is always 0, because the group may already be gone. `kill -s SIG -- -PGID` is the
+ * form both bash and dash accept (dash rejects `kill -TERM -- -PGID`).
  */
 export function killProcessGroupCommand(pid: number): string[] {
   if (!Number.isInteger(pid) || pid <= 1) throw new RangeError(`killProcessGroupCommand: invalid pid ${pid}`);
   return [
     'sh',
     '-c',
-    'kill -TERM -- "-$1" 2>/dev/null; sleep 1; kill -KILL -- "-$1" 2>/dev/null; exit 0',
+    'kill -s TERM -- "-$1" 2>/dev/null; sleep 1; kill -s KILL -- "-$1" 2>/dev/null; exit 0',
     'shipproof-kill',
     String(pid),
   ];

@@ -39,7 +39,10 @@ export interface SshTargetOptions {
   knownHostsFile: string;
   /** Record an unknown host's key in knownHostsFile instead of refusing. Never overrides a changed key. Default false. */
   acceptNewHostKey?: boolean;
-  /** Concurrent channels on the one connection. Default 8 (sshd's MaxSessions default is 10). */
+  /**
+   * Concurrent commands on the one connection. Default 8: sshd's MaxSessions default is 10, and
+   * up to 2 more channels are kept for kill commands.
+   */
   maxChannels?: number;
   /** Limit for TCP connect, key exchange and login together. Default 10000. */
   connectTimeoutMs?: number;
@@ -147,13 +150,13 @@ class Connection {
   }
 
   /** Marks the connection dead and fails the commands in flight. */
-  lost(reason: string): void {
+  lost(reason: string, destroy = true): void {
     if (!this.alive) return;
     this.alive = false;
     this.lostReason = reason;
     this.onLost(this);
     for (const cmd of [...this.commands]) cmd.connectionLost(reason);
-    this.client.destroy();
+    if (destroy) this.client.destroy();
   }
 
   get reason(): string {
@@ -173,7 +176,7 @@ class Connection {
 
   /** Ends the connection politely, then forcefully if the server does not close it soon. */
   async end(): Promise<void> {
-    this.lost('shipproof closed it');
+    this.lost('shipproof closed it', false);
     this.client.end();
     await Promise.race([this.closed, delay(2_000)]);
     this.client.destroy();
@@ -272,7 +275,7 @@ class SshCommand implements SpawnedCommand {
     sendSignal(this.channel, 'KILL');
     const pid = await Promise.race([this.stderr.pid, delay(PID_WAIT_MS).then(() => undefined)]);
     // Children that left the group are out of reach; those in it are caught even if the signal request was refused.
-    if (pid !== undefined && this.conn.alive) await this.host.killGroup(this.conn, pid).catch(() => undefined);
+    if (pid === -1 && this.conn.alive) await this.host.killGroup(this.conn, pid).catch(() => undefined);
     if (!this.channelClosed) {
       try {
         this.channel.close();
@@ -356,6 +359,7 @@ export class SshTarget extends BaseTarget {
     return this.opened;
   }
 
+  /** Waits for a free channel first; timeoutMs counts from the moment the command starts. */
   async spawn(argv: readonly string[], options: SpawnOptions = {}): Promise<SpawnedCommand> {
     const line = remoteCommandLine(argv, {
       ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
@@ -371,7 +375,8 @@ export class SshTarget extends BaseTarget {
       release();
       throw e;
     }
-    return new SshCommand(this, conn, channel, argv, options, release);
+    const host: CommandHost = { description: this.description, killGroup: (c, pid) => this.killGroup(c, pid) };
+    return new SshCommand(host, conn, channel, argv, options, release);
   }
 
   async close(): Promise<void> {
@@ -381,8 +386,8 @@ export class SshTarget extends BaseTarget {
     await conn?.end();
   }
 
-  /** @internal Used by SshCommand.kill(). */
-  async killGroup(conn: Connection, pid: number): Promise<void> {
+  /** Runs the process-group kill on its own channel, from the reserve kept for kills. */
+  private async killGroup(conn: Connection, pid: number): Promise<void> {
     const release = await this.killSlots.acquire();
     try {
       if (!conn.alive) return;
@@ -588,7 +593,13 @@ export class SshTarget extends BaseTarget {
             },
           );
         }
-        await appendKnownHost(file, knownHostsText, knownHostsLine(this.host, this.port, key));
+        try {
+          await appendKnownHost(file, knownHostsText, knownHostsLine(this.host, this.port, key));
+        } catch (e) {
+          throw new TargetError(`Could not record the host key of ${this.hostPort} in ${file} (${(e as NodeJS.ErrnoException).code ?? String(e)}).`, {
+            hint: 'Check that the known_hosts file and its folder are writable.',
+          });
+        }
     }
   }
 

@@ -97,3 +97,14 @@ describe('docker output parsers', () => {
     });
   });
 });
+
+describe('build, pull, resolved config and no-build up', () => {
+  const ctx = { flavor: 'v1' as const, project: 'p', files: ['/r/compose.yaml'], projectDir: '/r' };
+  it('builders', async () => {
+    const m = await import('../../src/docker/commands.js');
+    expect(m.composeBuildCommand(ctx, ['web'])).toEqual(['docker-compose', '--project-name', 'p', '--project-directory', '/r', '--file', '/r/compose.yaml', 'build', 'web']);
+    expect(m.composePullCommand(ctx)).toEqual(['docker-compose', '--project-name', 'p', '--project-directory', '/r', '--file', '/r/compose.yaml', 'pull']);
+    expect(m.composeResolvedConfigCommand(ctx).slice(-1)).toEqual(['config']);
+    expect(m.composeUpCommand(ctx, { noBuild: true }).slice(-4)).toEqual(['up', '--detach', '--remove-orphans', '--no-build']);
+  });
+});

@@ -1,0 +1,200 @@
+import type { Command } from 'commander';
+import { parseDuration } from '../../config/duration.js';
+import { ExitCode, UsageError } from '../../errors.js';
+import { deploy, planDeploy, rollback, runMilestone, status, type DeployOptions, type DeployResult } from '../../deploy/deploy.js';
+import { lockStatus, releaseLock, acquireLock } from '../../deploy/lock.js';
+import { layout } from '../../deploy/layout.js';
+import { resolveTargetName } from '../../config/load.js';
+import { createTarget } from '../../targets/create.js';
+import { shellJoin } from '../../shell/quote.js';
+import { MILESTONES } from '../../milestones/catalog.js';
+import { loadCommandConfig } from '../config.js';
+import { contextOf, type CommandContext } from '../context.js';
+import { table, type Output } from '../output.js';
+import { terminalConfirm } from '../prompt.js';
+
+interface ChangeFlags {
+  yes?: boolean;
+  dryRun?: boolean;
+  force?: string;
+  lockWait?: string;
+  message?: string;
+}
+
+function addChangeFlags(cmd: Command): Command {
+  return cmd
+    .option('-y, --yes', 'do not ask before changing the server')
+    .option('--dry-run', 'print the exact remote commands of each step and change nothing')
+    .option('--lock-wait <duration>', 'wait this long for another deploy to release the lock (e.g. 5m)')
+    .option('-m, --message <text>', 'a note stored with the lock, e.g. why you deploy');
+}
+
+async function options(ctx: CommandContext, flags: ChangeFlags): Promise<DeployOptions> {
+  const config = await loadCommandConfig(ctx);
+  let lockWaitMs: number | undefined;
+  if (flags.lockWait !== undefined) {
+    lockWaitMs = parseDuration(flags.lockWait);
+    if (lockWaitMs === undefined) throw new UsageError(`--lock-wait "${flags.lockWait}" is not a duration.`, { hint: 'Use e.g. 30s, 5m.' });
+  }
+  const confirm = terminalConfirm();
+  return {
+    config,
+    ...(ctx.options.target ? { targetName: ctx.options.target } : {}),
+    acceptNewHostKey: ctx.options.acceptNewHostKey,
+    yes: flags.yes === true,
+    ...(confirm ? { confirm } : {}),
+    ...(flags.force ? { forceReason: flags.force } : {}),
+    ...(lockWaitMs !== undefined ? { lockWaitMs } : {}),
+    ...(flags.message ? { message: flags.message } : {}),
+    log: (line) => ctx.out.note(line),
+    show: (text) => ctx.out.note(text),
+  };
+}
+
+function renderResult(out: Output, r: DeployResult): string {
+  const lines: string[] = [];
+  if (r.milestones.length) {
+    const rows = [['#', 'MILESTONE', 'STATUS', 'WHY']];
+    for (const m of r.milestones) rows.push([String(m.number), m.id, m.status === 'pass' ? out.paint('green', 'pass') : m.status === 'skipped' ? out.paint('yellow', 'skipped') : out.paint('red', m.status), m.reason ?? '']);
+    lines.push(table(rows), '');
+  }
+  const verdict = {
+    deployed: out.paint('green', `deployed release ${r.release} to ${r.target}`),
+    unchanged: out.paint('green', `release ${r.release} is already current and healthy on ${r.target}: nothing changed`),
+    failed: out.paint('red', `release ${r.release} failed on ${r.target}`),
+    'rolled-back': out.paint('yellow', `release ${r.release} failed on ${r.target}; rolled back to ${r.rollback?.to ?? '?'}, which is healthy`),
+  }[r.outcome];
+  lines.push(verdict);
+  if (r.rollback && !r.rollback.healthy) lines.push(out.paint('red', `the rollback to ${r.rollback.to} did not pass its health gate: ${r.rollback.reason ?? ''}`));
+  for (const n of r.notes) lines.push(`note: ${n}`);
+  return lines.join('\n');
+}
+
+async function printPlan(ctx: CommandContext, only?: string): Promise<void> {
+  const config = await loadCommandConfig(ctx);
+  const plan = await planDeploy({ config, ...(ctx.options.target ? { targetName: ctx.options.target } : {}) });
+  const steps = plan.steps.filter(({ step }) => only === undefined || String(step.number) === only || step.id === only);
+  ctx.out.result(
+    () =>
+      [
+        `Dry run: release ${plan.release} to ${plan.target.name}. Nothing is changed; compose is shown as v2 (\`docker compose\`) and runs as the server's flavor.`,
+        ...steps.flatMap(({ step, commands }) => [
+          `${step.number}. ${step.title}${step.changes ? ' (changes the server)' : ''}`,
+          ...(commands.length ? commands.map((c) => `   $ ${shellJoin(c.argv)}${c.note ? `   # ${c.note}` : ''}`) : ['   (nothing to run with this configuration)']),
+        ]),
+      ].join('\n'),
+    { release: plan.release, target: plan.target.name, steps: steps.map(({ step, commands }) => ({ number: step.number, id: step.id, changes: step.changes, commands })) },
+  );
+}
+
+export function registerDeploy(program: Command): void {
+  addChangeFlags(
+    program.command('deploy').description('run every milestone in order on the target; roll back automatically when a gate fails'),
+  ).action(async (flags: ChangeFlags, cmd: Command) => {
+    const ctx = contextOf(cmd);
+    if (flags.dryRun) return printPlan(ctx);
+    const result = await deploy(await options(ctx, flags));
+    ctx.out.result(() => renderResult(ctx.out, result), result);
+    process.exitCode = result.exitCode;
+  });
+
+  addChangeFlags(
+    program
+      .command('run')
+      .description('run one milestone, guarded by passing evidence of the earlier ones')
+      .argument('<milestone>', `number or id: ${MILESTONES.map((m) => m.id).join(', ')}`)
+      .option('--force <reason>', 'run although earlier milestones lack passing evidence (the reason is recorded)'),
+  ).action(async (milestone: string, flags: ChangeFlags, cmd: Command) => {
+    const ctx = contextOf(cmd);
+    if (flags.dryRun) return printPlan(ctx, milestone);
+    const result = await runMilestone({ ...(await options(ctx, flags)), milestone });
+    ctx.out.result(() => renderResult(ctx.out, result), result);
+    process.exitCode = result.exitCode;
+  });
+
+  addChangeFlags(
+    program.command('rollback').description('go back to a release (default: the newest healthy one before the current)').argument('[release]', 'release id'),
+  ).action(async (release: string | undefined, flags: ChangeFlags, cmd: Command) => {
+    const ctx = contextOf(cmd);
+    const result = await rollback({ ...(await options(ctx, flags)), ...(release ? { release } : {}) });
+    ctx.out.result(() => renderResult(ctx.out, result), result);
+    process.exitCode = result.exitCode;
+  });
+
+  program
+    .command('status')
+    .description('the milestone table of the current release, from the evidence ledger, and the releases on the target')
+    .action(async (_o: unknown, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      const report = await status(await options(ctx, {}));
+      ctx.out.result(() => {
+        const rows = [['#', 'MILESTONE', 'STATUS', 'EVIDENCE']];
+        for (const m of report.milestones) rows.push([String(m.number), m.id, m.status, m.record ?? '-']);
+        const rel = [['RELEASE', 'STATUS', 'UPLOADED', 'HEALTHY AT']];
+        for (const r of report.releases) rel.push([`${r.id}${r.id === report.current ? ' (current)' : ''}${r.id === report.lastKnownGood ? ' (last good)' : ''}`, r.status, r.uploadedAt, r.healthyAt ?? '-']);
+        return [
+          `Release of this source: ${report.release}; current on ${report.target}: ${report.current ?? 'none'}`,
+          '',
+          table(rows),
+          '',
+          report.releases.length ? table(rel) : 'No releases on this target yet.',
+          ...(report.inProgress ? ['', `A deploy of ${report.inProgress.release} is marked in progress (pid ${report.inProgress.pid} on ${report.inProgress.host}).`] : []),
+        ].join('\n');
+      }, report);
+    });
+
+  const lock = program.command('lock').description('the deploy lock on the target: status, acquire, release');
+  const lockTarget = async (ctx: CommandContext) => {
+    const config = await loadCommandConfig(ctx);
+    const t = resolveTargetName(config, ctx.options.target);
+    return { host: createTarget(t, { acceptNewHostKey: ctx.options.acceptNewHostKey }), l: layout(t.appDir) };
+  };
+  lock
+    .command('status')
+    .description('who holds the lock, since when, for which release')
+    .action(async (_o: unknown, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      const { host, l } = await lockTarget(ctx);
+      try {
+        const s = await lockStatus(host, l);
+        ctx.out.result(
+          () =>
+            s.held
+              ? `held by ${s.holder ? `${s.holder.operator}@${s.holder.host} (pid ${s.holder.pid}) since ${s.holder.since}${s.holder.release ? `, release ${s.holder.release}` : ''}${s.holder.message ? ` — "${s.holder.message}"` : ''}` : 'an unknown holder'}${s.stale ? ' — STALE: that process is gone' : ''}`
+              : 'free',
+          s,
+        );
+      } finally {
+        await host.close();
+      }
+    });
+  lock
+    .command('acquire')
+    .description('take the lock by hand (e.g. for maintenance)')
+    .option('-m, --message <text>', 'why')
+    .action(async (o: { message?: string }, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      const { host, l } = await lockTarget(ctx);
+      try {
+        const me = await acquireLock(host, l, { manual: true, ...(o.message ? { message: o.message } : {}) });
+        ctx.out.result(() => `lock taken on ${host.description}; release it with \`shipproof lock release --force\``, { holder: me });
+      } finally {
+        await host.close();
+      }
+    });
+  lock
+    .command('release')
+    .description('release the lock (--force to break one held by someone else)')
+    .option('--force', 'break a lock held by another deploy')
+    .action(async (o: { force?: boolean }, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      const { host, l } = await lockTarget(ctx);
+      try {
+        const released = await releaseLock(host, l, { force: o.force === true });
+        ctx.out.result(() => (released ? 'lock released' : 'the lock was not held'), { released });
+        if (!released) process.exitCode = ExitCode.ok;
+      } finally {
+        await host.close();
+      }
+    });
+}

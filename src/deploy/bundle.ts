@@ -1,0 +1,122 @@
+// The bundle of a release: exactly the files a deploy needs on the server — the compose files,
+// each build context, bind-mounted config files and shipproof.yaml — never env files (their values
+// stay on the server) and never .git or the evidence folder. Its sha256 names the release, so the
+// same source always makes the same release (idempotent re-deploys).
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { lstat, readdir, readFile, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { ResolvedConfig } from '../config/load.js';
+import type { ComposeProject as ComposeModel } from '../compose/model.js';
+import { ConfigError } from '../errors.js';
+
+export interface BundleFile {
+  /** Path relative to the project root, with forward slashes. */
+  rel: string;
+  abs: string;
+  mode: number;
+  size: number;
+  sha256: string;
+}
+
+export interface Bundle {
+  root: string;
+  files: BundleFile[];
+  /** sha256 over every file's path, mode and content, in path order. */
+  sha256: string;
+  /** The release id: a short form of the bundle hash. */
+  releaseId: string;
+}
+
+const ALWAYS_EXCLUDED_DIRS = new Set(['.git', '.hg', '.svn', '.shipproof']);
+
+/** Env files hold secrets: they never travel in a bundle. Examples and templates do. */
+export function isSecretEnvFile(name: string): boolean {
+  if (/\.(example|sample|template|dist)$/i.test(name)) return false;
+  return /^\.env(\..+)?$/.test(name) || /\.env$/.test(name);
+}
+
+async function hashFile(file: string): Promise<string> {
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(file)) h.update(chunk as Buffer);
+  return h.digest('hex');
+}
+
+/** A .dockerignore is honoured only for its simple forms (names and `dir/`), enough to keep a context lean. */
+async function dockerIgnore(dir: string): Promise<Set<string>> {
+  const text = await readFile(path.join(dir, '.dockerignore'), 'utf8').catch(() => '');
+  return new Set(
+    text
+      .split('\n')
+      .map((l) => l.trim().replace(/^\/+|\/+$/g, ''))
+      .filter((l) => l !== '' && !l.startsWith('#') && !l.startsWith('!') && !/[*?[]/.test(l)),
+  );
+}
+
+async function walk(root: string, dir: string, out: Map<string, string>, excludedAbs: Set<string>, ignore: Set<string>, base: string): Promise<void> {
+  for (const entry of await readdir(dir, { withFileTypes: true })) {
+    const abs = path.join(dir, entry.name);
+    const relToContext = path.relative(base, abs).split(path.sep).join('/');
+    if (ignore.has(relToContext) || ignore.has(entry.name)) continue;
+    if (excludedAbs.has(abs)) continue;
+    if (entry.isDirectory()) {
+      if (ALWAYS_EXCLUDED_DIRS.has(entry.name)) continue;
+      await walk(root, abs, out, excludedAbs, ignore, base);
+    } else if (entry.isFile()) {
+      if (isSecretEnvFile(entry.name)) continue;
+      out.set(path.relative(root, abs).split(path.sep).join('/'), abs);
+    }
+    // Symlinks and special files are left out: a release holds plain files only.
+  }
+}
+
+export interface BundleInput {
+  config: ResolvedConfig;
+  compose: ComposeModel;
+}
+
+export async function computeBundle({ config, compose }: BundleInput): Promise<Bundle> {
+  const root = config.rootDir;
+  const files = new Map<string, string>();
+  const excluded = new Set([config.evidenceDir]);
+  const inside = (abs: string, what: string): string => {
+    const rel = path.relative(root, abs);
+    if (rel.startsWith('..') || path.isAbsolute(rel)) {
+      throw new ConfigError(`${what} ${abs} is outside the project folder ${root}, so it cannot be part of a release.`, {
+        hint: 'Keep compose files, build contexts and mounted config files inside the folder that holds shipproof.yaml.',
+      });
+    }
+    return rel.split(path.sep).join('/');
+  };
+  for (const f of config.composeFiles) files.set(inside(f, 'The compose file'), f);
+  if (config.configPath) files.set(inside(config.configPath, 'shipproof.yaml'), config.configPath);
+  for (const s of compose.services) {
+    if (s.build) {
+      const ctx = path.resolve(compose.projectDir, s.build.context);
+      inside(ctx, `The build context of ${s.name}`);
+      await walk(root, ctx, files, excluded, await dockerIgnore(ctx), ctx);
+    }
+    for (const v of s.volumes) {
+      if (v.type !== 'bind' || v.source === undefined || v.source.includes('$')) continue;
+      const abs = path.resolve(compose.projectDir, v.source);
+      const st = await stat(abs).catch(() => undefined);
+      if (st === undefined) continue; // compose creates missing bind sources as folders; nothing to ship
+      const rel = path.relative(root, abs);
+      if (rel.startsWith('..')) continue; // host paths such as /var/run/docker.sock are the server's own
+      if (st.isDirectory()) await walk(root, abs, files, excluded, new Set(), abs);
+      else if (!isSecretEnvFile(path.basename(abs))) files.set(rel.split(path.sep).join('/'), abs);
+    }
+  }
+  const sorted = [...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  const out: BundleFile[] = [];
+  const total = createHash('sha256');
+  for (const [rel, abs] of sorted) {
+    const st = await lstat(abs);
+    const sha256 = await hashFile(abs);
+    const mode = st.mode & 0o777;
+    out.push({ rel, abs, mode, size: st.size, sha256 });
+    total.update(`${rel}\0${mode.toString(8)}\0${sha256}\n`);
+  }
+  const sha256 = total.digest('hex');
+  return { root, files: out, sha256, releaseId: `r-${sha256.slice(0, 12)}` };
+}

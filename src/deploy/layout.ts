@@ -1,0 +1,40 @@
+// Where things live in the app folder on the server. Pure path arithmetic.
+//   <appDir>/releases/<release id>/      the bundle of one release, plus .shipproof/release.json
+//   <appDir>/current -> releases/<id>    switched only after the health gate passed
+//   <appDir>/.shipproof/state.json       release history: deployed, healthy, last known good
+//   <appDir>/.shipproof/lock/            the deploy lock (mkdir is atomic), holder in lock/holder.json
+//   <appDir>/<env file>                  env files, outside releases; each release links to them
+import { posix } from 'node:path';
+
+export interface Layout {
+  appDir: string;
+  releasesDir: string;
+  current: string;
+  metaDir: string;
+  stateFile: string;
+  lockDir: string;
+  lockHolder: string;
+  releaseDir(id: string): string;
+  releaseMeta(id: string): string;
+}
+
+export function layout(appDir: string): Layout {
+  const a = appDir.replace(/\/+$/, '');
+  const metaDir = posix.join(a, '.shipproof');
+  return {
+    appDir: a,
+    releasesDir: posix.join(a, 'releases'),
+    current: posix.join(a, 'current'),
+    metaDir,
+    stateFile: posix.join(metaDir, 'state.json'),
+    lockDir: posix.join(metaDir, 'lock'),
+    lockHolder: posix.join(metaDir, 'lock', 'holder.json'),
+    releaseDir: (id) => posix.join(a, 'releases', id),
+    releaseMeta: (id) => posix.join(a, 'releases', id, '.shipproof', 'release.json'),
+  };
+}
+
+/** Where a relative path of the project (compose file, env file) is inside a release. */
+export function inRelease(l: Layout, id: string, rel: string): string {
+  return posix.join(l.releaseDir(id), rel);
+}

@@ -1,0 +1,81 @@
+// The deploy state kept on the server (<appDir>/.shipproof/state.json): which releases exist,
+// which one is current, which was last known good, and a deploy in progress (so a crash is found
+// and reconciled by the next run). Written atomically, mode 0600.
+import { Readable } from 'node:stream';
+import { z } from 'zod';
+import { ShipproofError } from '../errors.js';
+import type { Target } from '../targets/target.js';
+import { readFileCommand } from './commands.js';
+import type { Layout } from './layout.js';
+
+const releaseRecord = z.object({
+  id: z.string(),
+  bundleSha256: z.string(),
+  uploadedAt: z.string(),
+  status: z.enum(['uploaded', 'deploying', 'healthy', 'failed', 'rolled-back']),
+  healthyAt: z.string().optional(),
+  /** Images shipproof tagged for this release, by service: rollback restores them. */
+  images: z.record(z.string(), z.object({ ref: z.string(), releaseTag: z.string() })).default({}),
+  composeFiles: z.array(z.string()).default([]),
+});
+export type ReleaseRecord = z.infer<typeof releaseRecord>;
+
+const stateSchema = z.object({
+  version: z.literal(1),
+  releases: z.array(releaseRecord),
+  current: z.string().optional(),
+  lastKnownGood: z.string().optional(),
+  inProgress: z
+    .object({ release: z.string(), startedAt: z.string(), operator: z.string(), host: z.string(), pid: z.number() })
+    .optional(),
+});
+export type DeployState = z.infer<typeof stateSchema>;
+
+export function emptyState(): DeployState {
+  return { version: 1, releases: [] };
+}
+
+export async function readState(host: Target, l: Layout): Promise<DeployState> {
+  const r = await host.exec(readFileCommand(l.stateFile), { timeoutMs: 30_000 });
+  if (r.stdout.trim() === '') return emptyState();
+  let raw: unknown;
+  try {
+    raw = JSON.parse(r.stdout);
+  } catch {
+    throw new ShipproofError(`The deploy state ${l.stateFile} on ${host.description} is not valid JSON.`, {
+      hint: 'It was edited by hand or damaged; restore it from the previous version or remove it to start over.',
+    });
+  }
+  const parsed = stateSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ShipproofError(`The deploy state ${l.stateFile} on ${host.description} has an unexpected shape.`, {
+      hint: 'It may come from a newer shipproof; upgrade, or move it aside.',
+    });
+  }
+  return parsed.data;
+}
+
+export async function writeState(host: Target, l: Layout, state: DeployState): Promise<void> {
+  await host.putStream(Readable.from([Buffer.from(`${JSON.stringify(state, null, 2)}\n`)]), l.stateFile, { mode: 0o600, mkdirs: true, timeoutMs: 30_000 });
+}
+
+export function releaseOf(state: DeployState, id: string | undefined): ReleaseRecord | undefined {
+  return id === undefined ? undefined : state.releases.find((r) => r.id === id);
+}
+
+/** Adds or replaces a release record, keeping upload order. */
+export function upsertRelease(state: DeployState, rec: ReleaseRecord): DeployState {
+  const others = state.releases.filter((r) => r.id !== rec.id);
+  return { ...state, releases: [...others, rec] };
+}
+
+/**
+ * Releases to prune: all but the newest `keep`, never the current one nor the last known good.
+ * Pure, so the policy is unit-tested.
+ */
+export function releasesToPrune(state: DeployState, keep: number): ReleaseRecord[] {
+  const protectedIds = new Set([state.current, state.lastKnownGood, state.inProgress?.release].filter((x): x is string => x !== undefined));
+  const newestFirst = [...state.releases].reverse();
+  const kept = new Set(newestFirst.slice(0, Math.max(1, keep)).map((r) => r.id));
+  return state.releases.filter((r) => !kept.has(r.id) && !protectedIds.has(r.id));
+}
