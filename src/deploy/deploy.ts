@@ -214,7 +214,8 @@ async function runStep(s: Session, step: Step, notes: string[]): Promise<{ outco
     outcome = await step.run(ctx);
   } catch (e) {
     if (e instanceof ConsentDeclinedError) throw e;
-    outcome = { status: 'error', reason: `could not run: ${e instanceof Error ? e.message : String(e)}`, observations: {} };
+    const hint = e instanceof ShipproofError && e.hint ? ` (${e.hint})` : '';
+    outcome = { status: 'error', reason: `could not run: ${e instanceof Error ? e.message : String(e)}${hint}`, observations: {} };
   }
   const own: CheckResult = {
     id: step.id,
@@ -316,7 +317,7 @@ async function rollbackAfterFailure(s: Session, failed: MilestoneRun, notes: str
   if (failedRec) s.state = upsertRelease(s.state, { ...failedRec, status: 'rolled-back' });
   s.state = { ...s.state, current: to };
   await writeState(s.host, s.layout, s.state);
-  const st = statement(s, 'rollback', `Rollback of ${s.target.name} from ${s.bundle.releaseId} to ${to}`, [cause, ...restored.results], started, { notes });
+  const st = statement(s, 'rollback', `Rollback of ${s.target.name} from ${s.bundle.releaseId} to ${to}`, [cause, ...restored.results], started, { notes, release: to });
   st.predicate.status = restored.healthy ? 'passed' : 'failed';
   await recordEvidence(st, { config: s.config, meta: { kind: 'rollback', target: s.target.name, release: to } });
   return { to, healthy: restored.healthy, ...(restored.reason ? { reason: restored.reason } : {}) };
@@ -494,8 +495,7 @@ export async function rollback(o: DeployOptions & { release?: string }): Promise
         s.state = { ...upsertRelease(s.state, { ...rec, status: 'healthy', healthyAt: new Date().toISOString() }), current: to, lastKnownGood: to };
       }
       await writeState(s.host, s.layout, s.state);
-      const st = statement(s, 'rollback', `Rollback of ${s.target.name} from ${from ?? 'none'} to ${to}`, restored.results, started, { notes: [...notes, 'requested by hand'] });
-      st.predicate.release = to;
+      const st = statement(s, 'rollback', `Rollback of ${s.target.name} from ${from ?? 'none'} to ${to}`, restored.results, started, { notes: [...notes, 'requested by hand'], release: to });
       await recordEvidence(st, { config: s.config, meta: { kind: 'rollback', target: s.target.name, release: to } });
       return {
         release: to,

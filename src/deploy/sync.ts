@@ -9,7 +9,7 @@ import { unpackReleaseCommand } from './commands.js';
 
 /** The local tar command: file names come NUL-separated on stdin (no argv length limit, any name). */
 export function localTarCommand(root: string): string[] {
-  return ['tar', '--null', '--no-recursion', '-T', '-', '-c', '-f', '-', '-C', root];
+  return ['tar', '-c', '-f', '-', '-C', root, '--null', '--no-recursion', '-T', '-'];
 }
 
 export async function uploadBundle(host: Target, bundle: Bundle, releaseDir: string, timeoutMs = 10 * 60_000): Promise<void> {

@@ -8,6 +8,8 @@ import { stringify } from 'yaml';
 import { z } from 'zod';
 import { displayPath } from '../config/load.js';
 import { ConfigError } from '../errors.js';
+import { writeFileAtomic } from '../evidence/atomic-write.js';
+import { assertNoSecrets } from '../redact/index.js';
 import { parseYamlWithSchema } from '../verify/yaml-schema.js';
 
 export const LOCK_FILE_NAME = 'shipproof.lock';
@@ -101,4 +103,15 @@ export function lockedImage(lock: ImageLock, image: string): LockedImage | undef
 /** What deploy should run instead of `image`: the pinned reference, or undefined when not locked. */
 export function pinnedReference(lock: ImageLock, image: string): string | undefined {
   return lockedImage(lock, image)?.pinned;
+}
+
+/** Writes the lock atomically; false (and nothing written) when the file already holds these bytes. */
+export async function writeImageLock(rootDir: string, lock: ImageLock): Promise<{ path: string; changed: boolean }> {
+  const file = lockPath(rootDir);
+  const text = serializeLock(lock);
+  assertNoSecrets(text, LOCK_FILE_NAME);
+  const existing = await readFile(file, 'utf8').catch(() => undefined);
+  if (existing === text) return { path: file, changed: false };
+  await writeFileAtomic(file, text, { mode: 0o644 });
+  return { path: file, changed: true };
 }

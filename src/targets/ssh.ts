@@ -275,7 +275,7 @@ class SshCommand implements SpawnedCommand {
     sendSignal(this.channel, 'KILL');
     const pid = await Promise.race([this.stderr.pid, delay(PID_WAIT_MS).then(() => undefined)]);
     // Children that left the group are out of reach; those in it are caught even if the signal request was refused.
-    if (pid === -1 && this.conn.alive) await this.host.killGroup(this.conn, pid).catch(() => undefined);
+    if (pid !== undefined && this.conn.alive) await this.host.killGroup(this.conn, pid).catch(() => undefined);
     if (!this.channelClosed) {
       try {
         this.channel.close();
@@ -285,13 +285,17 @@ class SshCommand implements SpawnedCommand {
       await Promise.race([this.closedPromise, delay(CLOSE_GRACE_MS)]);
     }
     if (!this.channelClosed) {
-      // The server did not close it: report the end we know rather than hang.
+      // Neither the signal nor the group kill reached the command (sshd may refuse signal requests,
+      // and the kill needs a free channel): report the end we know and end our side of the
+      // streams rather than hang. The server closes the channel whenever the command does end.
       this.channelClosed = true;
+      this.channel.push(null);
+      this.channel.stderr.push(null);
     }
   }
 
   private maybeFinish(): void {
-    if (!this.channelClosed) return;
+    if (this.settled || !this.channelClosed) return;
     // A command we are killing ends when its process group is gone, not when its leader is.
     if (this.killing !== undefined && !this.killFinished) return;
     this.settle();

@@ -139,8 +139,12 @@ export function keysAt(schema: unknown, at: readonly PropertyKey[]): string[] | 
       const [head, ...rest] = at;
       return typeof head === 'string' && head in shape ? keysAt(shape[head], rest) : undefined;
     }
-    case 'record':
-      return at.length === 0 ? undefined : keysAt(def.valueType, at.slice(1));
+    case 'record': {
+      if (at.length > 0) return keysAt(def.valueType, at.slice(1));
+      // A record keyed by an enum accepts exactly the enum's values.
+      const keyDef = (def.keyType as SchemaInternals)._zod.def;
+      return keyDef.type === 'enum' ? Object.values(keyDef.entries as Record<string, string>) : undefined;
+    }
     case 'array':
       return at.length === 0 ? undefined : keysAt(def.element, at.slice(1));
     case 'union':

@@ -202,7 +202,7 @@ afterAll(async () => {
 }, 180_000);
 
 describe('examples/webapp', () => {
-  it('has a shipproof.yaml that loads, and a compose file with postgres found stateful and only caddy published', async () => {
+  it('has a shipproof.yaml that loads, and a compose file with postgres and caddy_data stateful and only caddy published', async () => {
     const config = await loadConfig({ cwd: EXAMPLE });
     expect(config.project).toBe('webapp');
     expect(config.envFiles.map((e) => e.path)).toEqual(['.env']);
@@ -214,7 +214,11 @@ describe('examples/webapp', () => {
     const model = await loadCompose(config.composeFiles, { cwd: EXAMPLE });
     expect(model.services.map((s) => s.name).sort()).toEqual(['caddy', 'postgres', 'web', 'worker']);
     expect(model.services.filter((s) => s.ports.length > 0).map((s) => s.name)).toEqual(['caddy']);
-    expect(detectStatefulServices(model).map((s) => [s.service, s.engine])).toEqual([['postgres', 'postgres']]);
+    // Caddy's data volume holds its certificates and keys: state too, backed up as a volume.
+    expect(detectStatefulServices(model).map((s) => [s.service, s.engine, s.source])).toEqual([
+      ['postgres', 'postgres', 'label'],
+      ['caddy', 'volume', 'volume'],
+    ]);
   });
 
   it('serves /healthz, /readyz and static files through Caddy with a certificate from its local CA', async () => {

@@ -127,7 +127,7 @@ afterAll(async () => {
   if (tmp) rmSync(tmp, { recursive: true, force: true });
 });
 
-describe('SshTarget: commands', () => {
+describe('SshTarget: commands', { timeout: 30_000 }, () => {
   it('describes itself as user@host:port', () => {
     expect(main.kind).toBe('ssh');
     expect(main.description).toBe(`${env.user}@${env.host}:${env.port}`);
@@ -188,10 +188,10 @@ describe('SshTarget: commands', () => {
   });
 });
 
-describe('SshTarget: killing', () => {
+describe('SshTarget: killing', { timeout: 30_000 }, () => {
   it('a timeout kills the remote process group, children included', async () => {
-    const a = uniqueSeconds(301);
-    const b = uniqueSeconds(302);
+    const a = uniqueSeconds(401);
+    const b = uniqueSeconds(402);
     const started = Date.now();
     const child = await main.spawn(['sh', '-c', `sleep ${a} & sleep ${b}`, 'shipproof-t'], { timeoutMs: 1_500 });
     child.stdin.end();
@@ -206,11 +206,11 @@ describe('SshTarget: killing', () => {
     expect(await remoteProcesses(`sleep ${a}`)).toBe('');
     expect(await remoteProcesses(`sleep ${b}`)).toBe('');
     // exec reports it as a timeout.
-    await expect(main.exec(['sleep', uniqueSeconds(303)], { timeoutMs: 300 })).rejects.toBeInstanceOf(CommandTimeoutError);
+    await expect(main.exec(['sleep', uniqueSeconds(403)], { timeoutMs: 300 })).rejects.toBeInstanceOf(CommandTimeoutError);
   });
 
   it('an AbortSignal kills the remote process group', async () => {
-    const s = uniqueSeconds(304);
+    const s = uniqueSeconds(404);
     const ac = new AbortController();
     const p = main.exec(['sh', '-c', `sleep ${s} & wait`, 'shipproof-t'], { signal: ac.signal, reject: false });
     await waitFor('the sleep to start', async () => (await remoteProcesses(`sleep ${s}`)) !== '');
@@ -220,8 +220,41 @@ describe('SshTarget: killing', () => {
     expect(await remoteProcesses(`sleep ${s}`)).toBe('');
   });
 
+  it('does not hang when a process that escaped the group keeps the output open', async () => {
+    const escaped = uniqueSeconds(408);
+    const started = Date.now();
+    const r = await main.exec(['sh', '-c', `setsid sleep ${escaped} & sleep ${uniqueSeconds(409)}`, 'shipproof-t'], {
+      timeoutMs: 500,
+      reject: false,
+    });
+    expect(r.timedOut).toBe(true);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    // Out of reach of a process-group kill, by design; afterAll removes it.
+    expect(await remoteProcesses(`sleep ${escaped}`)).not.toBe('');
+  });
+
+  it('still ends a timed-out command when no channel is left for the kill', async () => {
+    // maxChannels 10 fills sshd's MaxSessions (10), so the kill command's channel is refused and
+    // this sshd also refuses signal requests: the command's own channel must still be given up.
+    const t = makeTarget({ maxChannels: 10 });
+    const s = uniqueSeconds(410);
+    const holders = await Promise.all(Array.from({ length: 9 }, () => t.spawn(['sleep', s])));
+    for (const h of holders) {
+      h.stdin.end();
+      h.stdout.resume();
+      h.stderr.resume();
+    }
+    const started = Date.now();
+    const r = await t.exec(['sleep', s], { timeoutMs: 300, reject: false });
+    expect(r.timedOut).toBe(true);
+    expect(Date.now() - started).toBeLessThan(10_000);
+    await main.exec(['pkill', '-f', pgrepPattern(`sleep ${s}`)]);
+    const ends = await Promise.all(holders.map((h) => h.done));
+    expect(ends.every((e) => e.signal === 'SIGTERM')).toBe(true);
+  });
+
   it('kill() ends a command and its children', async () => {
-    const s = uniqueSeconds(305);
+    const s = uniqueSeconds(405);
     const child = await main.spawn(['sh', '-c', `sleep ${s} & sleep ${s}`, 'shipproof-t']);
     child.stdin.end();
     child.stdout.resume();
@@ -236,10 +269,10 @@ describe('SshTarget: killing', () => {
   });
 });
 
-describe('SshTarget: connection loss', () => {
+describe('SshTarget: connection loss', { timeout: 30_000 }, () => {
   it('fails the command in flight with ConnectionLostError, then reconnects for the next one', async () => {
     const t = makeTarget();
-    const s = uniqueSeconds(306);
+    const s = uniqueSeconds(406);
     const inFlight = t.exec(['sleep', s]);
     inFlight.catch(() => undefined);
     await waitFor('the sleep to start', async () => (await remoteProcesses(`sleep ${s}`)) !== '');
@@ -260,7 +293,7 @@ describe('SshTarget: connection loss', () => {
     const t = makeTarget({ keepaliveIntervalMs: 250 });
     const pidFile = join(remoteDir, `frozen-${randomBytes(4).toString('hex')}`);
     // The command freezes (SIGSTOP) the sshd process serving its own connection.
-    const s = uniqueSeconds(307);
+    const s = uniqueSeconds(407);
     const freezer = t.exec(['sh', '-c', 'echo "$PPID" > "$1"; kill -STOP "$PPID"; sleep "$2"', 'shipproof-t', pidFile, s]);
     try {
       const started = Date.now();
@@ -273,7 +306,7 @@ describe('SshTarget: connection loss', () => {
   });
 });
 
-describe('SshTarget: host keys', () => {
+describe('SshTarget: host keys', { timeout: 30_000 }, () => {
   it('refuses an unknown host key, and nothing runs', async () => {
     const knownHostsFile = join(tmp, 'empty_known_hosts');
     writeFileSync(knownHostsFile, '');
@@ -325,7 +358,7 @@ describe('SshTarget: host keys', () => {
   });
 });
 
-describe('SshTarget: login and reachability errors', () => {
+describe('SshTarget: login and reachability errors', { timeout: 30_000 }, () => {
   it('reports a key the server does not accept as a login failure', async () => {
     const wrongKey = join(tmp, 'wrong_client_key');
     sshKeygen(wrongKey);
@@ -339,6 +372,29 @@ describe('SshTarget: login and reachability errors', () => {
     const secret = readFileSync(wrongKey, 'utf8').split('\n')[1] ?? '';
     expect(secret.length).toBeGreaterThan(20);
     expect(JSON.stringify({ m: (err as TargetError).message, h: (err as TargetError).hint })).not.toContain(secret);
+  });
+
+  it('logs in with the keys in ssh-agent (agent: path, and agent: true through SSH_AUTH_SOCK)', async () => {
+    const sock = join(tmp, 'agent.sock');
+    const out = execFileSync('ssh-agent', ['-s', '-a', sock], { encoding: 'utf8' });
+    const agentPid = Number(/SSH_AGENT_PID=(\d+)/.exec(out)?.[1]);
+    expect(agentPid).toBeGreaterThan(1);
+    const savedSock = process.env.SSH_AUTH_SOCK;
+    try {
+      execFileSync('ssh-add', [env.key], { env: { ...process.env, SSH_AUTH_SOCK: sock }, stdio: 'pipe' });
+      const byPath = makeTarget({ identityFile: undefined, agent: sock });
+      expect((await byPath.exec(['echo', 'via agent'])).stdout).toBe('via agent\n');
+      process.env.SSH_AUTH_SOCK = sock;
+      const byEnv = makeTarget({ identityFile: undefined, agent: true });
+      expect((await byEnv.exec(['echo', 'via env'])).stdout).toBe('via env\n');
+      delete process.env.SSH_AUTH_SOCK;
+      await expect(makeTarget({ identityFile: undefined, agent: true }).exec(['true'])).rejects.toThrow(/SSH_AUTH_SOCK is not set/);
+      await expect(makeTarget({ identityFile: undefined }).exec(['true'])).rejects.toThrow(/neither an identity file nor ssh-agent/);
+    } finally {
+      if (savedSock === undefined) delete process.env.SSH_AUTH_SOCK;
+      else process.env.SSH_AUTH_SOCK = savedSock;
+      process.kill(agentPid);
+    }
   });
 
   it('names a missing identity file', async () => {
@@ -378,7 +434,7 @@ describe('SshTarget: login and reachability errors', () => {
   });
 });
 
-describe('SshTarget: streaming', () => {
+describe('SshTarget: streaming', { timeout: 30_000 }, () => {
   /** `size` pseudo-random bytes in 256 KiB chunks, never all in memory, hashed as they go. */
   function randomSource(size: number, hash: ReturnType<typeof createHash>): Readable {
     let left = size;

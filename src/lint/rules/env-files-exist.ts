@@ -66,7 +66,7 @@ export function envFileModesCommand(paths: readonly string[]): string[] {
   return [
     'sh',
     '-c',
-    'for f in "$@"; do if [ -f "$f" ]; then stat -c %a -- "$f"; else echo missing; fi; done',
+    'for f in "$@"; do if [ -f "$f" ]; then stat -L -c %a -- "$f"; else echo missing; fi; done',
     'shipproof-env-modes',
     ...paths,
   ];

@@ -1,6 +1,6 @@
 // Every long-running service has a healthcheck, so "running" can be told from "working".
 import { isOneShot } from '../classify.js';
-import type { LintRule, RuleFinding } from '../types.js';
+import { fieldLocation, type LintRule, type RuleFinding } from '../types.js';
 
 export const healthcheckRequired: LintRule = {
   id: 'healthcheck-required',
@@ -15,7 +15,7 @@ export const healthcheckRequired: LintRule = {
       findings.push({
         severity: 'warning',
         service: service.name,
-        location: check === undefined ? service.location : check.location,
+        location: check === undefined ? service.location : fieldLocation(service, 'healthcheck'),
         message:
           check === undefined
             ? `Service "${service.name}" has no healthcheck in the compose file.`

@@ -11,7 +11,7 @@ export const imagePinned: LintRule = {
   why: 'A tag can be moved to other bytes at any time; a redeploy or a restore onto a fresh server then runs an image nobody tested, and a rollback may not return to what ran before.',
   check(ctx) {
     const findings: RuleFinding[] = [];
-    const project = ctx.model.name ?? ctx.config.project;
+    const project = ctx.config.project;
     for (const image of serviceImages(ctx.model, project, ctx.variables)) {
       // Built from this source by the deploy: the bundle pins it; `shipproof pin` records the id.
       if (image.buildOnly) continue;

@@ -1,0 +1,72 @@
+// MariaDB / MySQL: mariadb-dump (or mysqldump) --single-transaction of every application
+// database (not the mysql system schema: users and grants come from the image's environment),
+// inside the service's container. The root password is read there from MARIADB_ROOT_PASSWORD /
+// MYSQL_ROOT_PASSWORD (or their _FILE forms) into MYSQL_PWD, never onto a command line.
+// Rehearsal: the dump into a scratch server of the same image, then the same dump of the copy.
+import { dockerExecCommand } from '../commands.js';
+import { MysqlDumpFingerprinter } from '../fingerprint/mysql-dump.js';
+import type { SqlFingerprint } from '../fingerprint/types.js';
+import { RehearsalStepError, sanitizeErrorLine, type EngineSpec } from './types.js';
+
+/** Databases are listed unless given as arguments (a rehearsal dumps exactly the backup's). */
+export const MARIADB_DUMP_SCRIPT = [
+  'set -e',
+  'pw="${MARIADB_ROOT_PASSWORD:-${MYSQL_ROOT_PASSWORD:-}}"',
+  'pwfile="${MARIADB_ROOT_PASSWORD_FILE:-${MYSQL_ROOT_PASSWORD_FILE:-}}"',
+  'if [ -z "$pw" ] && [ -n "$pwfile" ] && [ -r "$pwfile" ]; then pw="$(cat "$pwfile")"; fi',
+  'user=root',
+  'if [ -z "$pw" ] && [ -n "${MARIADB_USER:-${MYSQL_USER:-}}" ]; then user="${MARIADB_USER:-$MYSQL_USER}"; pw="${MARIADB_PASSWORD:-${MYSQL_PASSWORD:-}}"; fi',
+  'if [ -n "$pw" ]; then MYSQL_PWD="$pw"; export MYSQL_PWD; fi',
+  'unset pw',
+  'client="$(command -v mariadb || command -v mysql)"',
+  'dump="$(command -v mariadb-dump || command -v mysqldump)"',
+  'if [ "$#" -eq 0 ]; then',
+  `  dbs="$("$client" --user="$user" --batch --skip-column-names --execute="SELECT schema_name FROM information_schema.schemata WHERE schema_name NOT IN ('mysql','information_schema','performance_schema','sys') ORDER BY 1")"`,
+  '  if [ -z "$dbs" ]; then echo "there is no application database to back up" >&2; exit 3; fi',
+  "  set -f; IFS='\n'; set -- $dbs; unset IFS; set +f",
+  'fi',
+  'exec "$dump" --user="$user" --single-transaction --routines --events --triggers --databases "$@"',
+].join('\n');
+
+export function mariadbDumpCommand(container: string, databases: readonly string[] = []): string[] {
+  return dockerExecCommand(container, ['sh', '-c', MARIADB_DUMP_SCRIPT, 'shipproof-mariadb-dump', ...databases]);
+}
+
+/** The scratch server has an empty root password: it has no ports and sits on its own internal network. */
+export const MARIADB_SCRATCH_ENV = ['MARIADB_ALLOW_EMPTY_ROOT_PASSWORD=1', 'MYSQL_ALLOW_EMPTY_PASSWORD=1'];
+
+/** Ready only when it listens on TCP (the init-time server runs with networking off). */
+export const MARIADB_READY = ['sh', '-c', '"$(command -v mariadb-admin || command -v mysqladmin)" --protocol=tcp --host=127.0.0.1 --user=root ping'];
+
+export const MARIADB_RESTORE = ['sh', '-c', 'exec "$(command -v mariadb || command -v mysql)" --user=root'];
+
+export function mariadbRestoreCommand(container: string): string[] {
+  return dockerExecCommand(container, MARIADB_RESTORE, { interactive: true });
+}
+
+export const mariadbEngine: EngineSpec = {
+  engine: 'mariadb',
+  tested: true,
+  procedure: 'mariadb-dump --single-transaction of every application database inside the service container, gzipped',
+  format: 'sql',
+  validation: [
+    'every pipeline stage exited 0 (pipefail)',
+    'gzip stream decompressed and its CRC checked while streaming',
+    'the dump ends with its "-- Dump completed" line',
+    'the file on the server re-read and its sha256 compared',
+  ],
+  needsRunningContainer: true,
+  dumpCommand: (ctx) => mariadbDumpCommand((ctx.live.container as NonNullable<typeof ctx.live.container>).name),
+  sink: () => new MysqlDumpFingerprinter(),
+  async rehearse(rc) {
+    const c = await rc.scratch.startServer(rc.image, 'mariadb', MARIADB_SCRATCH_ENV);
+    await rc.scratch.waitReady(c, MARIADB_READY, 180_000, (r) => r.exitCode === 0 && /alive/.test(r.stdout));
+    const restore = await rc.feed([mariadbRestoreCommand(c)], ['mariadb restore'], 'restore');
+    if (!restore.ok) {
+      const said = restore.stderr.firstLine();
+      throw new RehearsalStepError('restore', `the restore failed${said ? `: ${sanitizeErrorLine(said)}` : `: ${restore.reason ?? 'unknown reason'}`}`);
+    }
+    const dbs = (rc.manifest.fingerprint as SqlFingerprint).databases;
+    return rc.fingerprintOf([mariadbDumpCommand(c, dbs)], ['dump of the scratch copy'], new MysqlDumpFingerprinter(), 'read back');
+  },
+};

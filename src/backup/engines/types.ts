@@ -1,0 +1,108 @@
+// What each engine class provides: its procedure, the pure argv builders for the dump, a
+// fingerprint sink for the dump stream, and how a rehearsal restores it into a scratch container
+// and reads it back. Orchestration (streams, files, evidence) is shared and lives outside.
+import type { Engine } from '../../config/schema.js';
+import type { StatefulService } from '../../compose/stateful.js';
+import type { ExecResult, Target } from '../../targets/target.js';
+import type { Fingerprint, FingerprintSink } from '../fingerprint/types.js';
+import type { BackupManifest } from '../manifest.js';
+import type { Scratch } from '../scratch.js';
+import type { BackupSettings } from '../settings.js';
+import type { PipelineResult } from '../stream.js';
+
+export interface LiveContainer {
+  id: string;
+  name: string;
+  image: string;
+  imageId: string;
+  running: boolean;
+}
+
+export interface DataVolume {
+  /** Compose name (the key under `volumes:`). */
+  name: string;
+  /** Docker volume name. */
+  volume: string;
+  /** Where the service mounts it. */
+  destination: string;
+}
+
+export interface LiveService {
+  stateful: StatefulService;
+  container: LiveContainer | undefined;
+  volumes: DataVolume[];
+}
+
+export interface ImageRef {
+  ref: string | null;
+  id: string;
+}
+
+export interface BackupContext {
+  live: LiveService;
+  settings: BackupSettings;
+  /** Labels for any helper container the dump starts. */
+  labels: Record<string, string>;
+  /** The helper image, when the engine runs its dump in one (resolved to an id). */
+  helper?: ImageRef;
+}
+
+export interface SinkContext {
+  host: Target;
+  /** The image the fingerprint helper runs (same as a rehearsal would use). */
+  image: ImageRef;
+  labels: Record<string, string>;
+  timeoutMs: number;
+}
+
+export interface RehearsalContext {
+  host: Target;
+  manifest: BackupManifest;
+  scratch: Scratch;
+  /** The image the restore runs in: the manifest's restoreImage, checked present. */
+  image: string;
+  /** Streams the backup (decrypted, decompressed) into the pipeline's first stage; the engine judges the result. */
+  feed(stages: readonly (readonly string[])[], stageNames: readonly string[], step: string): Promise<PipelineResult>;
+  /** Runs a pipeline and fingerprints its stdout; throws on failure. */
+  fingerprintOf(stages: readonly (readonly string[])[], stageNames: readonly string[], sink: FingerprintSink, step: string): Promise<Fingerprint>;
+  /** Runs a short command, recorded for the evidence. */
+  exec(argv: readonly string[], timeoutMs?: number): Promise<ExecResult>;
+  timeoutMs: number;
+}
+
+export interface EngineSpec {
+  engine: Engine;
+  /** Covered by an integration test; untested engines run only when asked to explicitly. */
+  tested: boolean;
+  /** One line for the audit. */
+  procedure: string;
+  format: string;
+  /** What is checked before a backup counts. */
+  validation: string[];
+  /** The dump runs inside the service's running container. */
+  needsRunningContainer: boolean;
+  /** The helper image the dump runs in, when not the service's container (resolved by the caller). */
+  helperImage?(live: LiveService, settings: BackupSettings): string | undefined;
+  /** The argv (run on the host) whose stdout is the raw backup. Secrets stay inside the container. */
+  dumpCommand(ctx: BackupContext): string[];
+  /** Consumes the raw stream and describes it. */
+  sink(ctx: SinkContext): FingerprintSink;
+  /** Restores into scratch containers and returns the fingerprint read back; undefined = no rehearsal yet. */
+  rehearse?(rc: RehearsalContext): Promise<Fingerprint>;
+}
+
+/** A rehearsal step that failed; `step` names it for the evidence. */
+export class RehearsalStepError extends Error {
+  constructor(
+    readonly step: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** Cuts an engine's error line before anything that may quote data (values, SQL text). */
+export function sanitizeErrorLine(line: string): string {
+  const cut = line.search(/: "|: '| near '|=\(|\bDETAIL\b/);
+  return (cut === -1 ? line : line.slice(0, cut)).trim().slice(0, 200);
+}

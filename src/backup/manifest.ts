@@ -1,0 +1,142 @@
+// The manifest written next to every backup: what was backed up, how, from which image, and
+// what the data looks like (the fingerprint). `restore` picks its tool from here, never from the
+// file extension. Validated with zod when read back, since the folder may hold anything.
+import { z } from 'zod';
+import { ENGINES } from '../config/schema.js';
+import type { Fingerprint } from './fingerprint/types.js';
+
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
+const iso = z.iso.datetime();
+
+const tableSchema = z.object({ database: z.string(), table: z.string(), rows: z.int().min(0), sha256 });
+const fileSchema = z.object({
+  path: z.string(),
+  type: z.enum(['file', 'dir', 'symlink', 'hardlink', 'other']),
+  size: z.number().min(0),
+  mode: z.string(),
+  sha256: sha256.optional(),
+  target: z.string().optional(),
+});
+export const fingerprintSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('sql'), databases: z.array(z.string()), tables: z.array(tableSchema) }),
+  z.object({
+    kind: z.literal('redis'),
+    keys: z.int().min(0),
+    expires: z.int().min(0),
+    databases: z.array(z.object({ db: z.int().min(0), keys: z.int().min(0), expires: z.int().min(0) })),
+    digest: z.string().nullable(),
+  }),
+  z.object({ kind: z.literal('files'), files: z.array(fileSchema) }),
+  z.object({
+    kind: z.literal('sqlite'),
+    databases: z.array(
+      z.object({ path: z.string(), integrity: z.string(), tables: z.array(z.object({ name: z.string(), rows: z.int().min(0), sha3: z.string() })) }),
+    ),
+  }),
+  z.object({ kind: z.literal('opaque') }),
+]);
+
+export const manifestSchema = z.object({
+  schemaVersion: z.literal(1),
+  /** `<service>-<engine>-<stamp>`: the base of every file of this backup. */
+  id: z.string().min(1),
+  project: z.string(),
+  target: z.string(),
+  service: z.string(),
+  engine: z.enum(ENGINES),
+  procedure: z.string(),
+  /** Whether an integration test covers this engine's procedure. */
+  tested: z.boolean(),
+  /** When the backup started (the stamp in the name), UTC. */
+  createdAt: iso,
+  finishedAt: iso,
+  durationMs: z.number().min(0),
+  /** The image the data came from (the live service's, or the helper's for volume archives). */
+  image: z.object({ ref: z.string().nullable(), id: z.string(), repoDigests: z.array(z.string()) }),
+  /** The image a rehearsal restores with: the service's own, or the helper for file-level backups. */
+  restoreImage: z.object({ ref: z.string().nullable(), id: z.string() }),
+  container: z.string().nullable(),
+  /** The data volumes (Docker names) a file-level backup read. */
+  volumes: z.array(z.object({ name: z.string(), volume: z.string(), destination: z.string() })),
+  /** The argv that produced the stream (secrets are referenced inside the container, never written here). */
+  command: z.array(z.string()),
+  format: z.string(),
+  compression: z.literal('gzip'),
+  encryption: z.object({ kind: z.literal('age'), recipients: z.array(z.string()) }).nullable(),
+  file: z.string(),
+  bytes: z.int().min(0),
+  sha256,
+  /** sha256 of the compressed stream before encryption (equals sha256 when not encrypted). */
+  contentSha256: sha256,
+  /** Bytes of the raw dump before compression. */
+  rawBytes: z.int().min(0),
+  fingerprint: fingerprintSchema,
+  fingerprintDigest: sha256,
+  /** What was checked before the backup counted, in words. */
+  validation: z.array(z.string()),
+  /** Whether the service was stopped during the backup. */
+  stopped: z.array(z.string()),
+  toolVersion: z.string(),
+});
+
+export type BackupManifest = z.infer<typeof manifestSchema> & { fingerprint: Fingerprint };
+
+export function parseManifest(text: string): BackupManifest | undefined {
+  try {
+    const r = manifestSchema.safeParse(JSON.parse(text));
+    return r.success ? (r.data as BackupManifest) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** One line of JSON (the folder listing reads records line by line). */
+export function serializeRecord(value: unknown): string {
+  return `${JSON.stringify(value)}\n`;
+}
+
+export const rehearsalRecordSchema = z.object({
+  schemaVersion: z.literal(1),
+  id: z.string(),
+  status: z.enum(['passed', 'failed']),
+  at: iso,
+  imageId: z.string().nullable(),
+  fingerprintDigest: z.string().nullable(),
+  mismatches: z.int().min(0),
+  reason: z.string().optional(),
+});
+export type RehearsalRecord = z.infer<typeof rehearsalRecordSchema>;
+
+export const offsiteRecordSchema = z.object({
+  schemaVersion: z.literal(1),
+  id: z.string(),
+  copies: z.array(
+    z.object({
+      destination: z.string(),
+      status: z.enum(['verified', 'failed']),
+      at: iso,
+      sha256: z.string().nullable(),
+      reason: z.string().optional(),
+    }),
+  ),
+});
+export type OffsiteRecord = z.infer<typeof offsiteRecordSchema>;
+
+export const lastRunRecordSchema = z.object({
+  schemaVersion: z.literal(1),
+  service: z.string(),
+  status: z.enum(['passed', 'failed']),
+  at: iso,
+  id: z.string().optional(),
+  reason: z.string().optional(),
+});
+export type LastRunRecord = z.infer<typeof lastRunRecordSchema>;
+
+export function parseWith<T>(schema: z.ZodType<T>, text: string): T | undefined {
+  try {
+    const r = schema.safeParse(JSON.parse(text));
+    return r.success ? r.data : undefined;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,94 @@
+// Backup settings: what shipproof.yaml's `backups:` holds today (dir, keep), the keys this
+// module needs added to the schema (see BackupsConfigExtension), and run-time overrides from the
+// command line or a caller. Until the schema carries the new keys, they are read from
+// `config.backups` when present and otherwise come from overrides or defaults.
+import type { ResolvedConfig } from '../config/load.js';
+import { parseDuration } from '../config/duration.js';
+import { UsageError } from '../errors.js';
+
+export type BeforeApplyPolicy = 'auto' | 'require' | 'off';
+
+export type OffsiteDestination =
+  /** Copy to this machine (the operator's), into `dir`. */
+  | { kind: 'pull'; dir: string }
+  /** Copy to another target from shipproof.yaml (an SSH host), into `dir` (default: its backupsDir). */
+  | { kind: 'push'; target: string; dir?: string };
+
+/** The shape the lead is asked to add under `backups:` in src/config/schema.ts (already resolved). */
+export interface BackupsConfigExtension {
+  keepDays?: number;
+  maxAge?: number;
+  beforeApply?: BeforeApplyPolicy | { policy: BeforeApplyPolicy; reason?: string };
+  encryptTo?: string[];
+  offsite?: OffsiteDestination[];
+  images?: { volume?: string; sqlite?: string };
+  compressionLevel?: number;
+}
+
+export interface BackupSettings {
+  /** Keep this many newest backups per service (retention); undefined = no count rule. */
+  keep?: number;
+  /** Keep backups younger than this many days; undefined = no age rule. */
+  keepDays?: number;
+  /** Newest verified backup older than this is stale (status, backup-before-apply). */
+  maxAgeMs: number;
+  beforeApply: BeforeApplyPolicy;
+  beforeApplyReason?: string;
+  /** age recipients (age1…); empty = not encrypted. */
+  encryptTo: string[];
+  offsite: OffsiteDestination[];
+  /** Helper image for volume archives: needs sh and tar. */
+  volumeImage: string;
+  /** Helper image with sqlite3, sh and tar, used when the service's own container has no sqlite3. */
+  sqliteImage?: string;
+  gzipLevel: number;
+  /** A backup whose size or row/key/file count falls below this fraction of the previous one is suspicious. */
+  dropThreshold: number;
+  /** Time limit for one service's backup. */
+  timeoutMs: number;
+}
+
+export const DEFAULT_MAX_AGE_MS = 26 * 3_600_000;
+export const DEFAULT_VOLUME_IMAGE = 'busybox:1.36';
+
+const RECIPIENT = /^age1[0-9a-z]{20,}$/;
+
+export function resolveBackupSettings(config: ResolvedConfig, overrides: Partial<BackupSettings> = {}): BackupSettings {
+  const ext = config.backups as ResolvedConfig['backups'] & BackupsConfigExtension;
+  const before = typeof ext.beforeApply === 'object' ? ext.beforeApply : { policy: ext.beforeApply };
+  const settings: BackupSettings = {
+    ...(config.backups.keep !== undefined ? { keep: config.backups.keep } : {}),
+    ...(ext.keepDays !== undefined ? { keepDays: ext.keepDays } : {}),
+    maxAgeMs: ext.maxAge ?? DEFAULT_MAX_AGE_MS,
+    beforeApply: before.policy ?? 'auto',
+    ...(before.reason !== undefined ? { beforeApplyReason: before.reason } : {}),
+    encryptTo: ext.encryptTo ?? [],
+    offsite: ext.offsite ?? [],
+    volumeImage: ext.images?.volume ?? DEFAULT_VOLUME_IMAGE,
+    ...(ext.images?.sqlite !== undefined ? { sqliteImage: ext.images.sqlite } : {}),
+    gzipLevel: ext.compressionLevel ?? 6,
+    dropThreshold: 0.5,
+    timeoutMs: 6 * 3_600_000,
+  };
+  const merged = { ...settings, ...dropUndefined(overrides) };
+  for (const r of merged.encryptTo) {
+    if (!RECIPIENT.test(r)) {
+      throw new UsageError(`"${r.slice(0, 20)}…" is not an age recipient.`, { hint: 'Recipients look like age1… (from `age-keygen -y` or `shipproof backup keygen`).' });
+    }
+  }
+  if (merged.keep !== undefined && (!Number.isInteger(merged.keep) || merged.keep < 1)) throw new UsageError('keep must be a whole number of at least 1.');
+  if (merged.keepDays !== undefined && !(merged.keepDays > 0)) throw new UsageError('keep-days must be a number above 0.');
+  return merged;
+}
+
+function dropUndefined<T extends object>(o: T): Partial<T> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
+}
+
+/** "26h" / "2d" / "90m" -> ms, for command-line flags ("d" = days is accepted here too). */
+export function parseAge(text: string, flag: string): number {
+  const days = /^(\d+(?:\.\d+)?)d$/.exec(text.trim());
+  const ms = days?.[1] !== undefined ? Number(days[1]) * 86_400_000 : parseDuration(text);
+  if (ms === undefined || ms <= 0) throw new UsageError(`${flag} "${text}" is not a duration.`, { hint: 'Use e.g. 26h, 2d, 90m.' });
+  return ms;
+}

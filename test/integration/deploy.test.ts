@@ -1,0 +1,212 @@
+// Deploys for real through the CLI, on the local target and over SSH: a small built image
+// (busybox httpd), then a no-op redeploy, a broken release that rolls back, two deploys at once,
+// a hand rollback, and (locally) SIGKILL at several points followed by a converging re-run.
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+import { runCli } from '../helpers/cli.js';
+import { requireDocker, requireTestEnv } from '../helpers/test-env.js';
+
+const env = requireTestEnv();
+requireDocker();
+
+interface Fixture {
+  kind: 'local' | 'ssh';
+  project: string;
+  dir: string;
+  appDir: string;
+  port: number;
+  home: string;
+}
+
+function makeFixture(kind: 'local' | 'ssh'): Fixture {
+  const root = mkdtempSync(join(tmpdir(), `shipproof-deploy-${kind}-`));
+  const f: Fixture = {
+    kind,
+    project: `sp-deploy-${kind}-${randomBytes(3).toString('hex')}`,
+    dir: join(root, 'project'),
+    appDir: join(root, 'server'),
+    port: 21000 + Math.floor(Math.random() * 20000),
+    home: join(root, 'home'),
+  };
+  mkdirSync(join(f.dir, 'app', 'www'), { recursive: true });
+  writeFileSync(
+    join(f.dir, 'compose.yaml'),
+    `services:
+  web:
+    build: ./app
+    image: \${APP_IMAGE}
+    ports: ["127.0.0.1:\${WEB_PORT}:8080"]
+    healthcheck:
+      test: ["CMD", "wget", "-q", "-O", "/dev/null", "http://127.0.0.1:8080/healthz"]
+      interval: 1s
+      retries: 5
+    restart: unless-stopped
+`,
+  );
+  writeFileSync(join(f.dir, 'app', 'Dockerfile'), 'FROM shipproof-offline/busybox:1.36\nCOPY www /www\nCOPY start.sh /start.sh\nCMD ["sh", "/start.sh"]\n');
+  // The env file is uploaded from this local source (never part of the bundle).
+  writeFileSync(join(f.dir, 'server.env'), `APP_IMAGE=${f.project}/web:latest\nWEB_PORT=${f.port}\nAPI_SECRET=${randomBytes(16).toString('hex')}\n`, { mode: 0o600 });
+  const target =
+    kind === 'local'
+      ? `  here:\n    host: local\n    appDir: ${f.appDir}\n`
+      : `  here:\n    host: ssh://${env.sshUser}@${env.sshHost}:${env.sshPort}\n    identity: ${env.sshKey}\n    knownHosts: ${env.knownHosts}\n    appDir: ${f.appDir}\n`;
+  writeFileSync(
+    join(f.dir, 'shipproof.yaml'),
+    `project: ${f.project}
+defaultTarget: here
+targets:
+${target}envFiles:
+  - path: .env
+    required: [APP_IMAGE, WEB_PORT, API_SECRET]
+    source: server.env
+health:
+  - name: web
+    url: http://127.0.0.1:${f.port}/healthz
+    timeout: 2s
+deploy:
+  healthTimeout: 25s
+  healthInterval: 1s
+  stableChecks: 2
+`,
+  );
+  release(f, 'A', 'ok');
+  return f;
+}
+
+/** Writes the app for a release: its version text, and how it behaves. */
+function release(f: Fixture, version: string, mode: 'ok' | 'exits' | 'no-healthz'): void {
+  writeFileSync(join(f.dir, 'app', 'www', 'version'), `${version}\n`);
+  rmSync(join(f.dir, 'app', 'www', 'healthz'), { force: true });
+  if (mode !== 'no-healthz') writeFileSync(join(f.dir, 'app', 'www', 'healthz'), '{"status":"ok"}\n');
+  writeFileSync(join(f.dir, 'app', 'start.sh'), mode === 'exits' ? 'echo "broken on purpose" >&2\nexit 3\n' : 'exec httpd -f -p 8080 -h /www\n');
+}
+
+async function served(f: Fixture): Promise<string> {
+  const r = await fetch(`http://127.0.0.1:${f.port}/version`).catch(() => undefined);
+  return r?.ok ? (await r.text()).trim() : `unreachable`;
+}
+
+function cli(f: Fixture, args: string[]) {
+  return runCli(args, { cwd: f.dir, env: { SHIPPROOF_HOME: f.home } });
+}
+
+function webContainer(f: Fixture): { id: string; started: string } {
+  const id = execFileSync('docker', ['ps', '-q', '--no-trunc', '--filter', `label=com.docker.compose.project=${f.project}`, '--filter', 'label=com.docker.compose.service=web']).toString().trim();
+  const started = id ? execFileSync('docker', ['inspect', '--format', '{{.State.StartedAt}}', id]).toString().trim() : '';
+  return { id, started };
+}
+
+const fixtures: Fixture[] = [];
+afterAll(() => {
+  for (const f of fixtures) {
+    const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=com.docker.compose.project=${f.project}`]).toString().split('\n').filter(Boolean);
+    if (ids.length) execFileSync('docker', ['rm', '-f', ...ids], { stdio: 'pipe' });
+    const images = execFileSync('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}']).toString().split('\n').filter((i) => i.includes(f.project));
+    if (images.length) execFileSync('docker', ['rmi', '-f', ...images], { stdio: 'pipe' });
+    execFileSync('docker', ['network', 'prune', '-f'], { stdio: 'pipe' });
+    rmSync(join(f.dir, '..'), { recursive: true, force: true });
+  }
+});
+
+describe.each(['local', 'ssh'] as const)('deploy through the %s target', (kind) => {
+  const f = makeFixture(kind);
+  fixtures.push(f);
+
+  it('deploys a first release: every milestone recorded, the app serves, the ledger verifies', async () => {
+    const r = await cli(f, ['--json', 'deploy', '--yes']);
+    expect(r.code, r.stderr + r.stdout).toBe(0);
+    const out = JSON.parse(r.stdout) as { outcome: string; milestones: { number: number; status: string }[] };
+    expect(out.outcome).toBe('deployed');
+    expect(out.milestones.map((m) => `${m.number}:${m.status}`)).toEqual(['1:pass', '2:pass', '3:pass', '4:pass', '5:pass', '6:pass', '7:pass', '8:skipped', '9:skipped', '10:skipped']);
+    expect(await served(f)).toBe('A');
+    expect((await cli(f, ['evidence', 'verify'])).code).toBe(0);
+    // The env file went up with mode 0600 and its values appear nowhere in the output.
+    expect(execFileSync('stat', ['-c', '%a', join(f.appDir, '.env')]).toString().trim()).toBe('600');
+  });
+
+  it('a second deploy of the same source changes nothing', async () => {
+    const before = webContainer(f);
+    const started = Date.now();
+    const r = await cli(f, ['--json', 'deploy', '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ outcome: 'unchanged' });
+    expect(Date.now() - started).toBeLessThan(8_000);
+    expect(webContainer(f)).toEqual(before);
+  });
+
+  it('a release whose web exits is rolled back automatically; the old release keeps serving', async () => {
+    release(f, 'B', 'exits');
+    const r = await cli(f, ['--json', 'deploy', '--yes']);
+    expect(r.code).toBe(1);
+    expect(r.stdout, r.stderr).not.toBe('');
+    const out = JSON.parse(r.stdout) as { outcome: string; milestones: { number: number; status: string; reason?: string }[]; rollback: { healthy: boolean } };
+    expect(out.outcome).toBe('rolled-back');
+    const failed = out.milestones.find((m) => m.status === 'fail')!;
+    expect([6, 7]).toContain(failed.number);
+    expect(failed.reason).toMatch(/restarting|exited|timed out/);
+    expect(out.rollback.healthy).toBe(true);
+    expect(await served(f)).toBe('A');
+    // The failed gate showed the container's logs to the operator.
+    expect(r.stderr).toMatch(/broken on purpose/);
+    const list = await cli(f, ['evidence', 'list']);
+    expect(list.stdout).toMatch(/rollback\s+here\s+passed/);
+    expect(list.stdout).toMatch(/milestone 7 health-gate\s+here\s+failed|milestone 6 stack-starts\s+here\s+failed/);
+    expect((await cli(f, ['evidence', 'verify'])).code).toBe(0);
+  });
+
+  it('a release whose health endpoint is gone fails the gate and rolls back', async () => {
+    release(f, 'C', 'no-healthz');
+    const r = await cli(f, ['--json', 'deploy', '--yes']);
+    expect(r.code).toBe(1);
+    const out = JSON.parse(r.stdout) as { outcome: string; milestones: { number: number; status: string; reason?: string }[] };
+    expect(out.outcome).toBe('rolled-back');
+    expect(out.milestones.find((m) => m.number === 7)).toMatchObject({ status: 'fail', reason: expect.stringMatching(/unhealthy|HTTP 404|timed out/) });
+    expect(await served(f)).toBe('A');
+  });
+
+  it('two deploys at once: one is refused, naming the lock holder', async () => {
+    release(f, 'D', 'ok');
+    const [a, b] = await Promise.all([cli(f, ['deploy', '--yes', '-m', 'first']), cli(f, ['deploy', '--yes', '-m', 'second'])]);
+    const codes = [a.code, b.code].sort();
+    expect(codes).toEqual([0, 1]);
+    const refused = a.code === 1 ? a : b;
+    expect(refused.stderr).toMatch(/Another deploy holds the lock on .*pid \d+/);
+    expect(await served(f)).toBe('D');
+    expect((await cli(f, ['lock', 'status'])).stdout.trim()).toBe('free');
+  });
+
+  it('rollback by hand goes to the newest healthy release before the current', async () => {
+    const r = await cli(f, ['--json', 'rollback', '--yes']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ outcome: 'rolled-back', rollback: { healthy: true } });
+    expect(await served(f)).toBe('A');
+  });
+});
+
+describe('a deploy killed with SIGKILL converges when run again', () => {
+  const f = makeFixture('local');
+  fixtures.push(f);
+  const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+  const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
+
+  it.each([700, 2_500, 5_000])('killed after %i ms', async (ms) => {
+    release(f, `K${ms}`, 'ok');
+    const child = spawn(process.execPath, ['--import', TSX, MAIN, 'deploy', '--yes'], { cwd: f.dir, env: { ...process.env, SHIPPROOF_HOME: f.home }, stdio: 'ignore' });
+    await new Promise((r) => setTimeout(r, ms));
+    child.kill('SIGKILL');
+    await new Promise((r) => child.on('close', r));
+    const again = await cli(f, ['--json', 'deploy', '--yes']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(await served(f)).toBe(`K${ms}`);
+    expect((await cli(f, ['evidence', 'verify'])).code).toBe(0);
+    expect((await cli(f, ['lock', 'status'])).stdout.trim()).toBe('free');
+    const status = JSON.parse((await cli(f, ['--json', 'status'])).stdout) as { milestones: { number: number; status: string }[] };
+    expect(status.milestones.filter((m) => m.number <= 7).every((m) => m.status === 'passed')).toBe(true);
+  });
+});
