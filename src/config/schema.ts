@@ -13,7 +13,8 @@ export const PROJECT_NAME_PATTERN = /^[a-z0-9][a-z0-9_-]*$/;
 const SERVICE_NAME_PATTERN = /^[a-zA-Z0-9][a-zA-Z0-9_.-]*$/;
 const ENV_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const PROBE_NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
-const DOMAIN_PATTERN = /^(?=.{1,253}$)(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/i;
+// A domain (or localhost, for local use), with an optional port when the proxy is not on 443.
+const DOMAIN_PATTERN = /^(?=[^:]{1,253}(:|$))(?:(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]|localhost)(:\d{1,5})?$/i;
 
 /** Keys of a target object that mean nothing for this machine. */
 const SSH_ONLY_KEYS = ['identity', 'knownHosts', 'acceptNewHostKey', 'maxChannels', 'connectTimeout'] as const;
@@ -334,7 +335,7 @@ export const configSchema = z
         .meta({ title: 'Env files', description: 'Env files on the server; only names are checked.' }),
       health: healthSchema.default([]),
       domains: z
-        .array(z.string({ error: 'a domain name' }).regex(DOMAIN_PATTERN, { error: 'a domain name like example.com' }), {
+        .array(z.string({ error: 'a domain name' }).regex(DOMAIN_PATTERN, { error: 'a domain name like example.com (optionally with :port)' }), {
           error: 'a list of domain names',
         })
         .default([])

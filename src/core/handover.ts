@@ -248,7 +248,7 @@ export function renderHandover(f: HandoverFacts): string {
   out.push('## Watch-outs', '');
   const watch = watchOuts(f, ago);
   if (watch.length === 0) out.push('Nothing to watch in the evidence, lint, backups, certificates or image pins.');
-  for (const w of watch) out.push(`- ${w}`);
+  for (const w of watch) out.push(w.startsWith('  - ') ? w : `- ${w}`);
   out.push('');
 
   // ---- next steps ----

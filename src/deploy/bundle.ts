@@ -8,6 +8,7 @@ import { lstat, readdir, readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResolvedConfig } from '../config/load.js';
 import type { ComposeProject as ComposeModel } from '../compose/model.js';
+import dockerignoreModule from '@balena/dockerignore';
 import { ConfigError } from '../errors.js';
 
 export interface BundleFile {
@@ -42,28 +43,28 @@ async function hashFile(file: string): Promise<string> {
   return h.digest('hex');
 }
 
-/** A .dockerignore is honoured only for its simple forms (names and `dir/`), enough to keep a context lean. */
-async function dockerIgnore(dir: string): Promise<Set<string>> {
+type Ignore = (relToContext: string) => boolean;
+
+/** The context's .dockerignore with Docker's own matching rules (@balena/dockerignore mirrors them). */
+async function dockerIgnore(dir: string): Promise<Ignore> {
   const text = await readFile(path.join(dir, '.dockerignore'), 'utf8').catch(() => '');
-  return new Set(
-    text
-      .split('\n')
-      .map((l) => l.trim().replace(/^\/+|\/+$/g, ''))
-      .filter((l) => l !== '' && !l.startsWith('#') && !l.startsWith('!') && !/[*?[]/.test(l)),
-  );
+  const ig = dockerignoreModule.default({}).add(text);
+  return (rel) => rel !== '' && ig.ignores(rel);
 }
 
-async function walk(root: string, dir: string, out: Map<string, string>, excludedAbs: Set<string>, ignore: Set<string>, base: string): Promise<void> {
+const NOTHING_IGNORED: Ignore = () => false;
+
+async function walk(root: string, dir: string, out: Map<string, string>, excludedAbs: Set<string>, ignored: Ignore, base: string): Promise<void> {
   for (const entry of await readdir(dir, { withFileTypes: true })) {
     const abs = path.join(dir, entry.name);
-    const relToContext = path.relative(base, abs).split(path.sep).join('/');
-    if (ignore.has(relToContext) || ignore.has(entry.name)) continue;
     if (excludedAbs.has(abs)) continue;
+    const relToContext = path.relative(base, abs).split(path.sep).join('/');
     if (entry.isDirectory()) {
       if (ALWAYS_EXCLUDED_DIRS.has(entry.name)) continue;
-      await walk(root, abs, out, excludedAbs, ignore, base);
+      // A folder is walked even when ignored: a later `!pattern` may bring back files inside it.
+      await walk(root, abs, out, excludedAbs, ignored, base);
     } else if (entry.isFile()) {
-      if (isSecretEnvFile(entry.name)) continue;
+      if (isSecretEnvFile(entry.name) || ignored(relToContext)) continue;
       out.set(path.relative(root, abs).split(path.sep).join('/'), abs);
     }
     // Symlinks and special files are left out: a release holds plain files only.
@@ -73,9 +74,14 @@ async function walk(root: string, dir: string, out: Map<string, string>, exclude
 export interface BundleInput {
   config: ResolvedConfig;
   compose: ComposeModel;
+  /**
+   * Keyed fingerprints (HMAC) of what shapes a release without travelling in it, such as the
+   * local env files that are uploaded beside it: a changed env file makes a new release.
+   */
+  fingerprints?: string[];
 }
 
-export async function computeBundle({ config, compose }: BundleInput): Promise<Bundle> {
+export async function computeBundle({ config, compose, fingerprints = [] }: BundleInput): Promise<Bundle> {
   const root = config.rootDir;
   const files = new Map<string, string>();
   const excluded = new Set([config.evidenceDir]);
@@ -95,6 +101,11 @@ export async function computeBundle({ config, compose }: BundleInput): Promise<B
       const ctx = path.resolve(compose.projectDir, s.build.context);
       inside(ctx, `The build context of ${s.name}`);
       await walk(root, ctx, files, excluded, await dockerIgnore(ctx), ctx);
+      // Docker always sends the Dockerfile and .dockerignore, whatever .dockerignore says.
+      for (const always of [s.build.dockerfile ?? 'Dockerfile', '.dockerignore']) {
+        const abs = path.resolve(ctx, always);
+        if (await stat(abs).then((x) => x.isFile(), () => false)) files.set(inside(abs, 'The Dockerfile'), abs);
+      }
     }
     for (const v of s.volumes) {
       if (v.type !== 'bind' || v.source === undefined || v.source.includes('$')) continue;
@@ -103,7 +114,7 @@ export async function computeBundle({ config, compose }: BundleInput): Promise<B
       if (st === undefined) continue; // compose creates missing bind sources as folders; nothing to ship
       const rel = path.relative(root, abs);
       if (rel.startsWith('..')) continue; // host paths such as /var/run/docker.sock are the server's own
-      if (st.isDirectory()) await walk(root, abs, files, excluded, new Set(), abs);
+      if (st.isDirectory()) await walk(root, abs, files, excluded, NOTHING_IGNORED, abs);
       else if (!isSecretEnvFile(path.basename(abs))) files.set(rel.split(path.sep).join('/'), abs);
     }
   }
@@ -118,5 +129,6 @@ export async function computeBundle({ config, compose }: BundleInput): Promise<B
     total.update(`${rel}\0${mode.toString(8)}\0${sha256}\n`);
   }
   const sha256 = total.digest('hex');
-  return { root, files: out, sha256, releaseId: `r-${sha256.slice(0, 12)}` };
+  const identity = fingerprints.length === 0 ? sha256 : createHash('sha256').update([sha256, ...fingerprints].join('\n')).digest('hex');
+  return { root, files: out, sha256, releaseId: `r-${identity.slice(0, 12)}` };
 }

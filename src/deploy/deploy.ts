@@ -17,7 +17,10 @@ import { ConnectionLostError, ShipproofError, UsageError } from '../errors.js';
 import type { CheckResult, EvidencePredicate, EvidenceStatement } from '../evidence/predicate-schema.js';
 import { EVIDENCE_PREDICATE_TYPE, STATEMENT_TYPE } from '../evidence/predicate-schema.js';
 import { EvidenceStore } from '../evidence/store.js';
-import { loadOrCreateSigningKey } from '../evidence/signing-key.js';
+import { loadOrCreateSigningKey, shipproofHome } from '../evidence/signing-key.js';
+import { loadOrCreateFingerprintKey, valueFingerprint } from '../redact/hmac.js';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { LedgerEntry } from '../evidence/ledger.js';
 import { MILESTONES } from '../milestones/catalog.js';
 import { milestoneTable } from '../probes/milestones.js';
@@ -126,11 +129,27 @@ async function evidencePreflight(config: ResolvedConfig): Promise<void> {
   await loadOrCreateSigningKey(config.evidenceDir);
 }
 
+/**
+ * HMAC fingerprints of the env files uploaded from this machine: they make part of a release's
+ * identity without their values (or a bare, brute-forceable hash of them) appearing anywhere.
+ */
+export async function envFingerprints(config: ResolvedConfig): Promise<string[]> {
+  const sources = config.envFiles.filter((e) => e.source !== undefined);
+  if (sources.length === 0) return [];
+  const key = await loadOrCreateFingerprintKey(join(shipproofHome(), 'fingerprint.key'));
+  const out: string[] = [];
+  for (const e of sources) {
+    const text = await readFile(e.source!, 'utf8').catch(() => '');
+    out.push(`${e.path}:${valueFingerprint(key, text)}`);
+  }
+  return out;
+}
+
 async function openSession(o: DeployOptions, changes = true): Promise<Session> {
   const target = resolveTargetName(o.config, o.targetName);
   if (changes) await evidencePreflight(o.config);
   const compose = await loadCompose(o.config.composeFiles);
-  const bundle = await computeBundle({ config: o.config, compose });
+  const bundle = await computeBundle({ config: o.config, compose, fingerprints: await envFingerprints(o.config) });
   const host = o.target ?? createTarget(target, o);
   const docker = new Docker(host);
   const log = o.log ?? (() => undefined);
@@ -166,7 +185,14 @@ function statement(s: Session, kind: string, title: string, results: CheckResult
   };
   return {
     _type: STATEMENT_TYPE,
-    subject: s.bundle.files.slice(0, 200).map((f) => ({ name: f.rel, digest: { sha256: f.sha256 } })),
+    // The bundle hash covers every file of the release (listed in its release.json on the server);
+    // the compose files and shipproof.yaml are named on their own as the files people review.
+    subject: [
+      { name: `bundle:${s.bundle.releaseId}`, digest: { sha256: s.bundle.sha256 } },
+      ...s.bundle.files
+        .filter((f) => s.config.composeFiles.includes(f.abs) || f.abs === s.config.configPath)
+        .map((f) => ({ name: f.rel, digest: { sha256: f.sha256 } })),
+    ],
     predicateType: EVIDENCE_PREDICATE_TYPE,
     predicate,
   };
@@ -545,7 +571,7 @@ export async function status(o: DeployOptions): Promise<StatusReport> {
 export async function planDeploy(o: { config: ResolvedConfig; targetName?: string; flavor?: ComposeContext['flavor'] }): Promise<{ release: string; target: ResolvedTarget; steps: { step: Step; commands: PlannedStepCommand[] }[] }> {
   const target = resolveTargetName(o.config, o.targetName);
   const compose = await loadCompose(o.config.composeFiles);
-  const bundle = await computeBundle({ config: o.config, compose });
+  const bundle = await computeBundle({ config: o.config, compose, fingerprints: await envFingerprints(o.config) });
   const l = layout(target.appDir);
   const ctx = {
     config: o.config,

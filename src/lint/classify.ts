@@ -33,11 +33,12 @@ export function imageBaseName(image: string): string {
   return (last.split(':')[0] as string).toLowerCase();
 }
 
-export function isProxy(service: ComposeService, settings: LintSection): boolean {
+/** `image` is the service's image with variables filled in. */
+export function isProxy(service: ComposeService, settings: LintSection, image: string | undefined): boolean {
   if (settings.proxy !== undefined) return settings.proxy.includes(service.name);
   const role = service.labels.find((l) => l.name === ROLE_LABEL)?.value;
   if (role !== undefined) return role === 'proxy';
-  return service.image !== undefined && PROXY_IMAGES.has(imageBaseName(service.image));
+  return image !== undefined && PROXY_IMAGES.has(imageBaseName(image));
 }
 
 /**

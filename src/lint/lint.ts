@@ -3,7 +3,9 @@
 // each change kept in the report with its reason so nothing is dropped silently.
 import type { ResolvedConfig, ResolvedTarget } from '../config/load.js';
 import type { ComposeProject } from '../compose/model.js';
-import { detectStatefulServices } from '../compose/stateful.js';
+import { substituteDefaults } from '../compose/model.js';
+import { detectStatefulServices, engineFromImage } from '../compose/stateful.js';
+import { interpolate } from '../pin/image-ref.js';
 import type { ImageLock } from '../pin/lock.js';
 import type { Target } from '../targets/target.js';
 import type { LintRuleId } from './rule-ids.js';
@@ -44,14 +46,23 @@ export interface LintReport {
 }
 
 export async function lintCompose(o: LintOptions): Promise<LintReport> {
+  const variables = o.variables ?? {};
+  const images = resolvedImages(o.model, variables);
   const engines = new Map(detectStatefulServices(o.model, o.config.stateful).map((s) => [s.service, s.engine]));
+  // The compose model guesses engines from the image as written; `${DB_IMAGE:-postgres:16}` needs filling in first.
+  for (const [service, image] of images) {
+    if (engines.has(service) || o.config.stateful[service] === false) continue;
+    const engine = engineFromImage(image);
+    if (engine !== undefined) engines.set(service, engine);
+  }
   const ctx: LintContext = {
     model: o.model,
     config: o.config,
     settings: o.settings,
     engines,
     ...(o.lock === undefined ? {} : { lock: o.lock }),
-    variables: o.variables ?? {},
+    variables,
+    images,
   };
   const findings: LintFinding[] = [];
   const switchedOff: SwitchedOffRule[] = [];
@@ -92,4 +103,15 @@ export async function lintCompose(o: LintOptions): Promise<LintReport> {
     severityChanged,
     ...(o.target === undefined ? {} : { target: o.target.resolved.name }),
   };
+}
+
+/** Each service's image with variables filled in; an unset one falls back to its `:-` default. */
+export function resolvedImages(model: ComposeProject, variables: Readonly<Record<string, string>>): Map<string, string> {
+  const images = new Map<string, string>();
+  for (const service of model.services) {
+    if (service.image === undefined) continue;
+    const filled = interpolate(service.image, variables);
+    images.set(service.name, filled.unresolved.length === 0 ? filled.text : substituteDefaults(service.image).text);
+  }
+  return images;
 }

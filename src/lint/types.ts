@@ -39,6 +39,8 @@ export interface LintContext {
   lock?: ImageLock;
   /** Variables for `${…}` in image names: the project's .env, then the environment. */
   variables: Readonly<Record<string, string>>;
+  /** Each service's image with `${…}` filled in (defaults where a variable is unset). */
+  images: ReadonlyMap<string, string>;
 }
 
 export interface LintRule {

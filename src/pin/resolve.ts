@@ -49,7 +49,7 @@ export function lockedFromInspect(image: string, services: string[], info: Image
     source: 'local',
     pinned: info.id,
     digest: info.id,
-    note: `no registry digest (built or loaded locally): pinned by image id, which exists on target "${targetName}" only`,
+    note: `no registry digest (built or loaded locally), so pinned by image id, which exists on target "${targetName}" only`,
   };
 }
 

@@ -1,9 +1,8 @@
 // Source state: the git commit and whether the tree is dirty (on the operator's machine), the hash
 // of the bundle shipproof would deploy, and the hash of what is deployed on the target.
-import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { relative } from 'node:path';
 import type { ResolvedConfig } from '../config/load.js';
+import type { ComposeProject as ComposeModel } from '../compose/model.js';
+import { computeBundle } from '../deploy/bundle.js';
 import { pass, type Probe } from './types.js';
 
 /** Where a deploy records the bundle hash of the release it made current. */
@@ -13,16 +12,10 @@ export function deployedBundleCommand(appDir: string): string[] {
   return ['sh', '-c', 'cat -- "$1" 2>/dev/null || echo none', 'shipproof-bundle', `${appDir.replace(/\/$/, '')}/${DEPLOYED_BUNDLE_FILE}`];
 }
 
-/** sha256 over the config and compose files, each by relative name and content, in a fixed order. */
-export async function localBundleHash(config: ResolvedConfig): Promise<string> {
-  const files = [...(config.configPath ? [config.configPath] : []), ...config.composeFiles].sort();
-  const h = createHash('sha256');
-  for (const f of files) {
-    const data = await readFile(f);
-    h.update(`${relative(config.rootDir, f)}\0${data.length}\0`);
-    h.update(data);
-  }
-  return h.digest('hex');
+/** The hash of the bundle a deploy of this source would upload (the same computation deploy uses). */
+export async function localBundleHash(config: ResolvedConfig, compose: ComposeModel | undefined): Promise<string | null> {
+  if (compose === undefined) return null;
+  return (await computeBundle({ config, compose })).sha256;
 }
 
 export const sourceProbe: Probe = {
@@ -41,7 +34,7 @@ export const sourceProbe: Probe = {
       ctx.runLocal(['git', '-C', ctx.config.rootDir, 'rev-parse', 'HEAD']),
       ctx.runLocal(['git', '-C', ctx.config.rootDir, 'status', '--porcelain']),
       ctx.run(deployedBundleCommand(ctx.target.appDir)),
-      localBundleHash(ctx.config),
+      localBundleHash(ctx.config, ctx.compose),
     ]);
     const commit = head.exitCode === 0 ? head.stdout.trim() : null;
     const dirtyFiles = status.exitCode === 0 ? status.stdout.split('\n').filter((l) => l.trim() !== '').length : null;
@@ -53,7 +46,7 @@ export const sourceProbe: Probe = {
         dirtyFiles,
         bundleSha256: bundle,
         deployedBundleSha256: deployedHash,
-        deployedMatches: deployedHash === null ? null : deployedHash === bundle,
+        deployedMatches: deployedHash === null || bundle === null ? null : deployedHash === bundle,
       },
       deployedHash === null ? 'nothing deployed yet' : deployedHash === bundle ? 'the deployed bundle matches' : 'the deployed bundle differs',
     );

@@ -7,7 +7,7 @@ const TLS_SCRIPT = [
   'cert=$(printf "%s\\n" "$out" | sed -n "/-----BEGIN CERTIFICATE-----/,/-----END CERTIFICATE-----/p")',
   '[ -n "$cert" ] || { echo no_certificate; exit 0; }',
   'printf "%s\\n" "$out" | grep -m1 "Verify return code" || true',
-  'printf "%s\\n" "$cert" | openssl x509 -noout -subject -issuer -enddate -checkhost "$2"',
+  'printf "%s\\n" "$cert" | openssl x509 -noout -subject -issuer -startdate -enddate -checkhost "$2"',
 ].join('\n');
 
 /** "example.com" -> 443; "localhost:8443" -> 8443. */
@@ -25,6 +25,7 @@ export interface TlsReport {
   served: boolean;
   subject?: string;
   issuer?: string;
+  notBefore?: string;
   notAfter?: string;
   hostnameMatch?: boolean;
   verify?: string;
@@ -34,11 +35,13 @@ export function parseTls(text: string): TlsReport {
   if (text.includes('no_certificate')) return { served: false };
   const get = (re: RegExp): string | undefined => re.exec(text)?.[1]?.trim();
   const notAfter = get(/^notAfter=(.*)$/m);
+  const notBefore = get(/^notBefore=(.*)$/m);
   const verify = get(/Verify return code: (.*)$/m);
   return {
     served: true,
     ...(get(/^subject=(.*)$/m) ? { subject: get(/^subject=(.*)$/m)! } : {}),
     ...(get(/^issuer=(.*)$/m) ? { issuer: get(/^issuer=(.*)$/m)! } : {}),
+    ...(notBefore ? { notBefore: new Date(notBefore).toISOString() } : {}),
     ...(notAfter ? { notAfter: new Date(notAfter).toISOString() } : {}),
     hostnameMatch: /does match certificate/.test(text) && !/does NOT match/.test(text),
     ...(verify ? { verify } : {}),
@@ -46,6 +49,21 @@ export function parseTls(text: string): TlsReport {
 }
 
 export const MIN_DAYS_LEFT = 7;
+
+/**
+ * How much validity must remain: 7 days for ordinary certificates; for short-lived ones that are
+ * renewed continuously (Caddy's internal CA issues 12-hour certificates) a third of their lifetime.
+ */
+export function minRemainingMs(notBefore: string | undefined, notAfter: string): number {
+  const week = MIN_DAYS_LEFT * 86_400_000;
+  if (notBefore === undefined) return week;
+  return Math.min(week, (Date.parse(notAfter) - Date.parse(notBefore)) / 3);
+}
+
+/** Local names cannot get a publicly trusted certificate, so an untrusted chain is expected there. */
+export function isLocalName(host: string): boolean {
+  return host === 'localhost' || host.endsWith('.localhost') || /^127\./.test(host) || host === '::1';
+}
 
 export const tlsProbe: Probe = {
   id: 'tls',
@@ -70,17 +88,21 @@ export const tlsProbe: Probe = {
           problems.push(`${domain}: no certificate was served`);
           return;
         }
-        const daysLeft = t.notAfter ? Math.floor((Date.parse(t.notAfter) - now) / 86_400_000) : null;
+        const leftMs = t.notAfter ? Date.parse(t.notAfter) - now : null;
+        const daysLeft = leftMs === null ? null : Math.floor(leftMs / 86_400_000);
+        const trusted = t.verify === undefined ? null : /^0 \(ok\)/.test(t.verify);
         observations[`${key}.subject`] = t.subject ?? null;
         observations[`${key}.issuer`] = t.issuer ?? null;
         observations[`${key}.notAfter`] = t.notAfter ?? null;
         observations[`${key}.daysLeft`] = daysLeft;
         observations[`${key}.hostnameMatch`] = t.hostnameMatch ?? false;
         observations[`${key}.verify`] = t.verify ?? null;
+        observations[`${key}.trusted`] = trusted;
         if (!t.hostnameMatch) problems.push(`${domain}: the certificate does not name this host`);
-        if (daysLeft === null) problems.push(`${domain}: could not read the expiry date`);
-        else if (daysLeft < 0) problems.push(`${domain}: the certificate expired`);
-        else if (daysLeft < MIN_DAYS_LEFT) problems.push(`${domain}: the certificate expires in ${daysLeft} days`);
+        if (leftMs === null || t.notAfter === undefined) problems.push(`${domain}: could not read the expiry date`);
+        else if (leftMs < 0) problems.push(`${domain}: the certificate expired`);
+        else if (leftMs < minRemainingMs(t.notBefore, t.notAfter)) problems.push(`${domain}: the certificate expires in ${Math.round(leftMs / 3_600_000)} hours`);
+        if (trusted === false && !isLocalName(key)) problems.push(`${domain}: the certificate chain is not trusted (${t.verify})`);
       }),
     );
     return problems.length ? fail(problems.join('; '), observations) : pass(observations);

@@ -81,8 +81,8 @@ export interface EngineSpec {
   validation: string[];
   /** The dump runs inside the service's running container. */
   needsRunningContainer: boolean;
-  /** The helper image the dump runs in, when not the service's container (resolved by the caller). */
-  helperImage?(live: LiveService, settings: BackupSettings): string | undefined;
+  /** The helper image the dump runs in, when not the service's own container (the caller resolves it to an id). */
+  helperImage?(live: LiveService, settings: BackupSettings, host: Target): Promise<string | undefined>;
   /** The argv (run on the host) whose stdout is the raw backup. Secrets stay inside the container. */
   dumpCommand(ctx: BackupContext): string[];
   /** Consumes the raw stream and describes it. */

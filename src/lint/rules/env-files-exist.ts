@@ -84,6 +84,7 @@ export async function envFilesOnTarget(ctx: LintContext, resolved: ResolvedTarge
   const result = await target.exec(envFileModesCommand(unique), { timeoutMs: 30_000 });
   const modes = new Map(unique.map((p, i) => [p, parseEnvFileModes(result.stdout, unique.length)[i]]));
   const findings: RuleFinding[] = [];
+  const modeReported = new Set<string>();
   for (const file of files) {
     const mode = modes.get(file.path);
     const who = file.service === undefined ? 'shipproof.yaml' : `Service "${file.service}"`;
@@ -97,7 +98,9 @@ export async function envFilesOnTarget(ctx: LintContext, resolved: ResolvedTarge
       });
       continue;
     }
-    if (/^[0-7]+$/.test(mode) && (parseInt(mode, 8) & 0o077) !== 0) {
+    // One finding per file for its mode, at its first reference: the fix is one chmod.
+    if (/^[0-7]+$/.test(mode) && (parseInt(mode, 8) & 0o077) !== 0 && !modeReported.has(file.path)) {
+      modeReported.add(file.path);
       findings.push({
         severity: 'error',
         ...(file.service === undefined ? {} : { service: file.service }),

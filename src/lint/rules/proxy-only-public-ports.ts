@@ -12,7 +12,7 @@ export const proxyOnlyPublicPorts: LintRule = {
     const findings: RuleFinding[] = [];
     for (const service of ctx.model.services) {
       // Databases have their own rule; the proxy may publish what it likes.
-      if (isProxy(service, ctx.settings) || isDataEngine(ctx.engines.get(service.name))) continue;
+      if (isProxy(service, ctx.settings, ctx.images.get(service.name)) || isDataEngine(ctx.engines.get(service.name))) continue;
       for (const port of service.ports) {
         if (isLoopback(port)) continue;
         const web = WEB_PORTS.some((n) => coversPort(port, n));

@@ -1,0 +1,24 @@
+// The engine classes by name.
+import type { Engine } from '../../config/schema.js';
+import { mariadbEngine } from './mariadb.js';
+import { postgresEngine } from './postgres.js';
+import { redisEngine } from './redis.js';
+import { sqliteEngine } from './sqlite.js';
+import type { EngineSpec } from './types.js';
+import { minioEngine, mongodbEngine, vaultEngine } from './untested.js';
+import { volumeEngine } from './volume.js';
+
+export const ENGINE_SPECS: Record<Engine, EngineSpec> = {
+  postgres: postgresEngine,
+  mariadb: mariadbEngine,
+  redis: redisEngine,
+  sqlite: sqliteEngine,
+  volume: volumeEngine,
+  mongodb: mongodbEngine,
+  vault: vaultEngine,
+  minio: minioEngine,
+};
+
+export function engineSpec(engine: Engine): EngineSpec {
+  return ENGINE_SPECS[engine];
+}

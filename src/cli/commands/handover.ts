@@ -1,0 +1,34 @@
+import type { Command } from 'commander';
+import { writeHandover } from '../../core/handover.js';
+import { loadProjectSettings } from '../../verify/settings.js';
+import { loadCommandConfig } from '../config.js';
+import { contextOf } from '../context.js';
+
+export function registerHandover(program: Command): void {
+  program
+    .command('handover')
+    .description('write HANDOVER.md from the evidence ledger, lint and the image lock: where things stand, how to operate, what to watch, what is next')
+    .option('-o, --output <file>', 'where to write it (default: handover.path in shipproof.verify.yaml, else HANDOVER.md next to shipproof.yaml)')
+    .option('--settings <file>', 'the must-haves and lint settings file (default: shipproof.verify.yaml next to shipproof.yaml)')
+    .action(async (o: { output?: string; settings?: string }, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      const { options, out } = ctx;
+      const config = await loadCommandConfig(ctx);
+      const settings = await loadProjectSettings({ rootDir: config.rootDir, cwd: options.cwd, ...(o.settings === undefined ? {} : { file: o.settings }) });
+      const root = cmd.parent ?? cmd;
+      const written = await writeHandover({
+        config,
+        settings,
+        cwd: options.cwd,
+        ...(options.target === undefined ? {} : { targetName: options.target }),
+        ...(options.config === undefined ? {} : { configFlag: options.config }),
+        commands: root.commands.map((c) => c.name()),
+        ...(o.output === undefined ? {} : { output: o.output }),
+      });
+      const f = written.facts;
+      out.result(
+        () => `wrote ${written.path}: ${f.lastDeploy === undefined ? 'no deploy recorded yet' : `last deploy ${f.lastDeploy.status} (release ${f.lastDeploy.release ?? 'unknown'})`}, ${f.entries.length} evidence record(s) read`,
+        { path: written.path, release: f.release?.release ?? null, lastDeploy: f.lastDeploy ?? null, records: f.entries.length },
+      );
+    });
+}
