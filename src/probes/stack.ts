@@ -142,7 +142,10 @@ export const portsProbe: Probe = {
   plan: (ctx) => [...containersPlan(ctx.config.project), { where: 'target', argv: listeningCommand() }],
   async run(ctx) {
     const [containers, ss] = await Promise.all([readContainers(ctx), ctx.run(listeningCommand())]);
-    const stateful = new Set(ctx.compose ? detectStatefulServices(ctx.compose, ctx.config.stateful).map((s) => s.service) : []);
+    // Databases and caches (not plain volume holders such as a proxy keeping its certificates).
+    const stateful = new Set(
+      ctx.compose ? detectStatefulServices(ctx.compose, ctx.config.stateful).filter((s) => s.engine !== 'volume').map((s) => s.service) : [],
+    );
     const observations: Observations = {};
     const problems: string[] = [];
     const publicPorts: string[] = [];
@@ -155,7 +158,8 @@ export const portsProbe: Probe = {
         else if (!PUBLIC_PROXY_PORTS.has(p.hostPort)) problems.push(`${key} publishes port ${p.hostPort} publicly; only the proxy's 80/443 should be`);
       }
     }
-    observations.publicStackPorts = publicPorts;
+    observations.publicStackPorts = [...new Set(publicPorts)];
+    problems.splice(0, problems.length, ...new Set(problems));
     if (ss.exitCode === 0) {
       const listening = ss.stdout
         .split('\n')

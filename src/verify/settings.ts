@@ -75,3 +75,8 @@ export async function loadProjectSettings(o: LoadSettingsOptions): Promise<Proje
     locate: parsed.locate,
   };
 }
+
+/** The JSON Schema of shipproof.verify.yaml, for editors (as configJsonSchema does for shipproof.yaml). */
+export function settingsJsonSchema(): object {
+  return z.toJSONSchema(settingsFileSchema, { io: 'input', target: 'draft-2020-12' });
+}

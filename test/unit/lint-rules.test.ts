@@ -128,7 +128,48 @@ describe('project changes to the policy', () => {
       const unset = await lintCompose({ config, model, settings });
       expect(unset.findings[0]?.message).toBe('Service "web" takes its image from IMAGE, which is not set here, so shipproof cannot tell whether it is pinned.');
       const set = await lintCompose({ config, model, settings, variables: { IMAGE: 'ghcr.io/a/web' } });
-      expect(set.findings[0]?.message).toBe('Service "web" runs ghcr.io/a/web:1.0, pinned by a tag only.');
+      expect(set.findings[0]?.message).toBe('Service "web" runs ${IMAGE}:${TAG:-1.0} (here: ghcr.io/a/web:1.0), pinned by a tag only.');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('images written with variables, and images the project builds', () => {
+  it('recognises the proxy and the database behind ${…:-default}, and does not ask to pin what it builds', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shipproof-lint-'));
+    try {
+      writeFileSync(
+        join(dir, 'compose.yaml'),
+        [
+          'services:',
+          '  proxy:',
+          '    image: ${CADDY_IMAGE:-caddy:2@sha256:' + 'c'.repeat(64) + '}',
+          '    restart: always',
+          '    healthcheck: { test: ["CMD", "true"] }',
+          '    ports: ["443:443"]',
+          '  db:',
+          '    image: ${DB_IMAGE:-postgres:16@sha256:' + 'd'.repeat(64) + '}',
+          '    restart: always',
+          '    healthcheck: { test: ["CMD", "pg_isready"] }',
+          '    ports: ["5432:5432"]',
+          '  web:',
+          '    build: .',
+          '    image: ${APP_IMAGE:-shop:latest}',
+          '    restart: always',
+          '    healthcheck: { test: ["CMD", "true"] }',
+          '  worker:',
+          '    image: ${APP_IMAGE:-shop:latest}',
+          '    restart: always',
+          '    healthcheck: { test: ["CMD", "true"] }',
+          '',
+        ].join('\n'),
+      );
+      const config = await loadConfig({ cwd: dir });
+      const model = await loadCompose(config.composeFiles, { cwd: dir });
+      const report = await lintCompose({ config, model, settings: lintSectionSchema.parse({}) });
+      // The proxy may publish 443; the database is found (no volume, a published port); web and worker run the built image.
+      expect(short(report)).toEqual(['7 error stateful-named-volumes db', '11 error db-no-published-ports db']);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -98,3 +98,12 @@ describe('the attestation file', () => {
     await expect(loadAttestations(`${dir}/b.yaml`, dir, human)).rejects.toMatchObject({ location: { line: 7 } });
   });
 });
+
+describe('the JSON Schema of shipproof.verify.yaml', () => {
+  it('describes the three sections, with what people write (durations as text)', async () => {
+    const { settingsJsonSchema } = await import('../../src/verify/settings.js');
+    const schema = settingsJsonSchema() as { properties: Record<string, unknown> };
+    expect(Object.keys(schema.properties)).toEqual(['verify', 'lint', 'handover']);
+    expect(JSON.stringify(schema)).toContain('"spotChecks"');
+  });
+});

@@ -12,9 +12,12 @@ export const imagePinned: LintRule = {
   check(ctx) {
     const findings: RuleFinding[] = [];
     const project = ctx.config.project;
-    for (const image of serviceImages(ctx.model, project, ctx.variables)) {
-      // Built from this source by the deploy: the bundle pins it; `shipproof pin` records the id.
-      if (image.buildOnly) continue;
+    const images = serviceImages(ctx.model, project, ctx.variables);
+    // Images this project builds (a service with build:, under its image: name or compose's): the
+    // bundle pins their source, and `shipproof pin` records their id. Nothing upstream moves them.
+    const built = new Set(images.filter((i) => i.buildOnly || ctx.model.services.find((s) => s.name === i.service)?.build !== undefined).map((i) => i.image));
+    for (const image of images) {
+      if (built.has(image.image)) continue;
       const base = { service: image.service, location: image.location };
       if (image.unresolved.length > 0) {
         findings.push({
@@ -27,6 +30,8 @@ export const imagePinned: LintRule = {
       }
       if (isDigestPinned(image.image)) continue;
       const ref = parseImageRef(image.image);
+      // As written, with what it resolved to when variables were involved.
+      const shown = image.declared !== undefined && image.declared !== image.image ? `${image.declared} (here: ${image.image})` : image.image;
       const floating = ref.tag === undefined || ref.tag === 'latest';
       const locked = ctx.lock === undefined ? undefined : lockedImage(ctx.lock, image.image);
       if (locked !== undefined) {
@@ -34,7 +39,7 @@ export const imagePinned: LintRule = {
         findings.push({
           ...base,
           severity: 'warning',
-          message: `Service "${image.service}" names ${image.image}; shipproof.lock pins it, but the compose file alone would run whatever "latest" is.`,
+          message: `Service "${image.service}" names ${shown}; shipproof.lock pins it, but the compose file alone would run whatever "latest" is.`,
           fix: `Write a version tag (e.g. ${ref.repository}:<version>) so the compose file says what the lock holds, then re-run \`shipproof pin\`.`,
         });
         continue;
@@ -43,8 +48,8 @@ export const imagePinned: LintRule = {
         ...base,
         severity: floating ? 'error' : 'warning',
         message: floating
-          ? `Service "${image.service}" runs ${image.image}${ref.tag === undefined ? ' (no tag, so "latest")' : ''}, which moves with every release upstream.`
-          : `Service "${image.service}" runs ${image.image}, pinned by a tag only.`,
+          ? `Service "${image.service}" runs ${shown}${ref.tag === undefined ? ' (no tag, so "latest")' : ''}, which moves with every release upstream.`
+          : `Service "${image.service}" runs ${shown}, pinned by a tag only.`,
         fix: `Run \`shipproof pin\` to record the digest in shipproof.lock, or write ${ref.repository}${ref.tag === undefined ? ':<version>' : `:${ref.tag}`}@sha256:<digest> in the compose file.`,
       });
     }
