@@ -380,8 +380,7 @@ async function backupOne(ctx: RunContext, live: LiveService): Promise<BackupOutc
     return finish('passed', undefined, { manifest, path: finalPath });
   } catch (e) {
     if (partial !== undefined) await cleanup(o.host, ctx.dir, partial);
-    if (process.env.SHIPPROOF_DEBUG_BACKUP) console.error(e);
-    return finish("failed", `the backup of ${s.service} failed: ${message(e)}`);
+    return finish('failed', `the backup of ${s.service} failed: ${message(e)}`);
   }
 }
 

@@ -55,7 +55,7 @@ const RECIPIENT = /^age1[0-9a-z]{20,}$/;
 
 export function resolveBackupSettings(config: ResolvedConfig, overrides: Partial<BackupSettings> = {}): BackupSettings {
   const ext = config.backups as ResolvedConfig['backups'] & BackupsConfigExtension;
-  const before = typeof ext.beforeApply === 'object' ? ext.beforeApply : { policy: ext.beforeApply };
+  const before: { policy?: BeforeApplyPolicy; reason?: string } = typeof ext.beforeApply === 'object' ? ext.beforeApply : ext.beforeApply !== undefined ? { policy: ext.beforeApply } : {};
   const settings: BackupSettings = {
     ...(config.backups.keep !== undefined ? { keep: config.backups.keep } : {}),
     ...(ext.keepDays !== undefined ? { keepDays: ext.keepDays } : {}),

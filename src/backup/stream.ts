@@ -117,7 +117,8 @@ export class FanOut extends Writable {
   }
 
   override _destroy(err: Error | null, cb: (e?: Error | null) => void): void {
-    for (const t of this.targets) if (!t.destroyed) t.destroy(err ?? undefined);
+    // After a normal finish (autoDestroy) the targets are left to drain what they were given.
+    if (err) for (const t of this.targets) if (!t.destroyed) t.destroy(err);
     cb(err);
   }
 }

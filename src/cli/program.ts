@@ -10,6 +10,10 @@ import { registerPlan } from './commands/plan.js';
 import { registerCollect } from './commands/collect.js';
 import { registerEvidence } from './commands/evidence.js';
 import { registerDeploy } from './commands/deploy.js';
+import { registerVerify } from './commands/verify.js';
+import { registerLint } from './commands/lint.js';
+import { registerPin } from './commands/pin.js';
+import { registerHandover } from './commands/handover.js';
 import { handleError } from './handle-error.js';
 
 export function buildProgram(): Command {
@@ -24,7 +28,7 @@ export function buildProgram(): Command {
     .option('--debug', 'show stack traces on errors')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const register of [registerInit, registerCheck, registerSchema, registerTargets, registerPlan, registerCollect, registerEvidence, registerDeploy]) register(program);
+  for (const register of [registerInit, registerCheck, registerSchema, registerTargets, registerPlan, registerCollect, registerEvidence, registerDeploy, registerVerify, registerLint, registerPin, registerHandover]) register(program);
   return program;
 }
 

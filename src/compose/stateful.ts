@@ -5,7 +5,7 @@ import type { StatefulOverride } from '../config/load.js';
 import { suggestionHint } from '../config/did-you-mean.js';
 import { ENGINES, type Engine } from '../config/schema.js';
 import { ConfigError, type SourceLocation } from '../errors.js';
-import type { ComposeProject, ComposeService } from './model.js';
+import { substituteDefaults, type ComposeProject, type ComposeService } from './model.js';
 
 export const ENGINE_LABEL = 'shipproof.engine';
 /** Label value that marks a service as not stateful. */
@@ -113,7 +113,8 @@ function guessEngine(
     );
     return undefined;
   }
-  const fromImage = service.image === undefined ? undefined : engineFromImage(service.image);
+  // `${DB_IMAGE:-postgres:16}`: the default names the engine users get.
+  const fromImage = service.image === undefined ? undefined : engineFromImage(substituteDefaults(service.image).text);
   if (fromImage !== undefined) return { engine: fromImage, source: 'image' };
   return volumes.length > 0 ? { engine: 'volume', source: 'volume' } : undefined;
 }

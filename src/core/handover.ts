@@ -232,8 +232,10 @@ export function renderHandover(f: HandoverFacts): string {
   const runbook: [string, string, string][] = [
     ['Deploy the working tree', 'deploy', cmd('deploy')],
     ['Roll back to the previous healthy release', 'rollback', cmd('rollback')],
-    ['Back up the stateful services', 'backup', cmd('backup')],
-    ['Restore a backup', 'restore', cmd('restore <backup>')],
+    ['Back up the stateful services', 'backup', cmd('backup run')],
+    ['List the backups on the server', 'backup', cmd('backup list')],
+    ['Rehearse a restore into a scratch container', 'restore', cmd('restore <backup> --rehearse')],
+    ['Restore a backup into a live service (asks first, backs it up before)', 'restore', cmd('restore <backup> --into <service>')],
     ['See the state of the server (read-only)', 'collect', cmd('collect')],
     ['Check the must-haves', 'verify', cmd('verify')],
     ['Lint the compose files against the production policy', 'lint', cmd('lint')],

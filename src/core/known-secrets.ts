@@ -17,12 +17,23 @@ export function isEnvFileName(name: string): boolean {
  * `PORT=3000` or `NODE_ENV=production` are left out: redacting them would blank every port
  * number and make the fail-closed check refuse honest evidence.
  */
+/** Values that are plainly settings, not secrets: image references, paths, plain URLs, numbers, words. */
+export function looksLikeSetting(value: string): boolean {
+  const v = value.trim();
+  if (/^(true|false|yes|no|on|off|\d+(\.\d+)?)$/i.test(v)) return true;
+  if (/^\/[\w./-]*$/.test(v)) return true; // an absolute path
+  if (/^[a-z][a-z0-9+.-]*:\/\/[^\s:@/]+(:\d+)?(\/[^\s@]*)?$/i.test(v)) return true; // a URL without credentials
+  // An image reference: registry/repo[:tag][@sha256:…], lowercase, with a slash or a tag.
+  if (/^[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*(:[\w][\w.-]{0,127})?(@sha256:[0-9a-f]{64})?$/.test(v) && /[/:@]/.test(v)) return true;
+  return false;
+}
+
 export function registerEnvValues(text: string, label: string, into: Redactor = redactor): number {
   let added = 0;
   for (const entry of parseEnvValues(text)) {
     const secretName = classifyKeyName(entry.key).secret;
     for (const value of entry.values) {
-      if (secretName || looksLikeSecretValue(value)) {
+      if (secretName || (looksLikeSecretValue(value) && !looksLikeSetting(value))) {
         into.addSecret(value, `${label}:${entry.key}`);
         added++;
       }

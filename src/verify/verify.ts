@@ -57,7 +57,7 @@ export interface VerifyRun {
 }
 
 /** The must-haves, or a usage error saying where to write them. */
-export function requireMustHaves(settings: ProjectSettings): VerifySection & {} {
+export function requireMustHaves(settings: ProjectSettings): VerifySection {
   if (settings.verify !== undefined) return settings.verify;
   throw new UsageError(
     settings.path === undefined ? `No must-haves: ${SETTINGS_FILE_NAME} does not exist.` : `No must-haves: ${settings.shownPath ?? SETTINGS_FILE_NAME} has no verify: section.`,

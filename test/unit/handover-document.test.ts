@@ -147,6 +147,7 @@ describe('HANDOVER.md', () => {
     expect(text).toContain('- **Server:** `ssh -p 2222 deploy@203.0.113.10`');
     expect(text).toContain('| Roll back to the previous healthy release | `shipproof --target prod rollback` |');
     expect(text).toContain('| Back up the stateful services | _not available in shipproof 0.1.0_ |');
+    expect(text).toContain('| Restore a backup into a live service (asks first, backs it up before) | _not available in shipproof 0.1.0_ |');
     expect(text).toContain('Env files on the server** (names only; values never leave the server): `.env.prod`');
     // Watch-outs.
     expect(text).toContain(`Evidence: the newest milestone 8 (proxy-tls) record is **failed** (#8, `);
@@ -176,5 +177,14 @@ describe('HANDOVER.md', () => {
     expect(text).toContain('Evidence: the newest deploy record is **failed** (#3');
     expect(text).toContain('- Backups: stale — the last passing backup is 3 days old.');
     expect(text).toMatch(/- \*\*Backups:\*\* last backup passed at .* \(3 days ago, #2\); no restore rehearsal recorded\./);
+  });
+});
+
+describe('the runbook', () => {
+  it('names the exact backup and restore commands when this shipproof has them', async () => {
+    const settings = await loadProjectSettings({ rootDir: config.rootDir, cwd: dir });
+    const written = await writeHandover({ config, settings, cwd: dir, commands: [...COMMANDS, 'backup', 'restore'], configFlag: 'ops/shipproof.yaml', now: () => NOW });
+    expect(written.text).toContain('| Back up the stateful services | `shipproof --config ops/shipproof.yaml --target prod backup run` |');
+    expect(written.text).toContain('| Rehearse a restore into a scratch container | `shipproof --config ops/shipproof.yaml --target prod restore <backup> --rehearse` |');
   });
 });

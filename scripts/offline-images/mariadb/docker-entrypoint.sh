@@ -1,6 +1,7 @@
 #!/bin/bash
-# A small subset of the official mariadb entrypoint: first start creates the root password, an
-# optional database and user from MARIADB_* (or MYSQL_*) variables, runs initdb.d, then execs mariadbd.
+# A small subset of the official mariadb entrypoint: first start creates the root password (or an
+# empty one with MARIADB_ALLOW_EMPTY_ROOT_PASSWORD), an optional database and user from MARIADB_*
+# (or MYSQL_*) variables, runs initdb.d, then execs mariadbd.
 set -Eeo pipefail
 if [ "${1:-}" = mariadbd ]; then
   root_pw="${MARIADB_ROOT_PASSWORD:-${MYSQL_ROOT_PASSWORD:-}}"
@@ -9,7 +10,8 @@ if [ "${1:-}" = mariadbd ]; then
   pw="${MARIADB_PASSWORD:-${MYSQL_PASSWORD:-}}"
   chown -R mysql:mysql /var/lib/mysql /run/mysqld
   if [ ! -d /var/lib/mysql/mysql ]; then
-    if [ -z "$root_pw" ]; then echo "error: MARIADB_ROOT_PASSWORD is not set" >&2; exit 1; fi
+    allow_empty="${MARIADB_ALLOW_EMPTY_ROOT_PASSWORD:-${MYSQL_ALLOW_EMPTY_PASSWORD:-}}"
+    if [ -z "$root_pw" ] && [ -z "$allow_empty" ]; then echo "error: MARIADB_ROOT_PASSWORD is not set (or set MARIADB_ALLOW_EMPTY_ROOT_PASSWORD=1)" >&2; exit 1; fi
     mariadb-install-db --user=mysql --datadir=/var/lib/mysql --skip-test-db >/dev/null
     mariadbd --user=mysql --skip-networking --socket=/run/mysqld/mysqld.sock &
     pid=$!
@@ -30,7 +32,8 @@ if [ "${1:-}" = mariadbd ]; then
         *.sh) . "$f" ;;
       esac
     done
-    mariadb-admin --socket=/run/mysqld/mysqld.sock -uroot -p"$root_pw" shutdown 2>/dev/null || kill "$pid"
+    # The password goes by environment, never on a command line.
+    MYSQL_PWD="$root_pw" mariadb-admin --socket=/run/mysqld/mysqld.sock -uroot shutdown 2>/dev/null || kill "$pid"
     wait "$pid" || true
   fi
   exec mariadbd --user=mysql --bind-address=0.0.0.0 --socket=/run/mysqld/mysqld.sock "${@:2}"

@@ -103,6 +103,6 @@ export class RehearsalStepError extends Error {
 
 /** Cuts an engine's error line before anything that may quote data (values, SQL text). */
 export function sanitizeErrorLine(line: string): string {
-  const cut = line.search(/: "|: '| near '|=\(|\bDETAIL\b/);
+  const cut = line.search(/: "| '|=\(|\bDETAIL\b/);
   return (cut === -1 ? line : line.slice(0, cut)).trim().slice(0, 200);
 }

@@ -1,0 +1,61 @@
+// `shipproof restore <backup> --rehearse | --into <service>`.
+import type { Command } from 'commander';
+import { ExitCode, UsageError } from '../../errors.js';
+import { readIdentityFile, recordBackupEvidence, rehearseRestore, restoreInto } from '../../backup/index.js';
+import { contextOf } from '../context.js';
+import { table } from '../output.js';
+import { Progress } from '../progress.js';
+import { terminalConfirm } from '../prompt.js';
+import { settingsFromFlags, withSession } from './backup.js';
+
+export function registerRestore(program: Command): void {
+  program
+    .command('restore')
+    .description('prove a backup restores (--rehearse: a scratch container, never the live service), or restore it into a service (--into)')
+    .argument('<backup>', 'backup id, file name or manifest (see `shipproof backup list`)')
+    .option('--rehearse', 'restore into a scratch container of the same image and compare with the fingerprint taken at backup time (default)')
+    .option('--into <service>', 'restore into this live service: asks first, and takes a fresh backup of it before')
+    .option('--identity <file>', 'age identity file, for an encrypted backup (read here, never sent anywhere)')
+    .option('-y, --yes', 'do not ask before restoring into a live service')
+    .option('--volume-image <image>', 'helper image for the backup taken before a restore into a volume service')
+    .action(async (ref: string, flags: { rehearse?: boolean; into?: string; identity?: string; yes?: boolean; volumeImage?: string }, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      if (flags.rehearse && flags.into) throw new UsageError('Use either --rehearse or --into <service>, not both.');
+      const identity = flags.identity ? await readIdentityFile(flags.identity) : undefined;
+      await withSession(ctx, async (s) => {
+        const progress = new Progress(ctx.out, flags.into ? `restoring into ${flags.into}` : 'rehearsing the restore', ctx.options.json);
+        if (flags.into) {
+          const confirm = terminalConfirm();
+          const r = await restoreInto({
+            ...s,
+            backup: ref,
+            service: flags.into,
+            ...(identity ? { identity } : {}),
+            yes: flags.yes === true,
+            ...(confirm ? { confirm } : {}),
+            settings: settingsFromFlags(flags),
+            onProgress: (l) => progress.tick(l),
+          }).finally(() => progress.stop());
+          const { entry } = await recordBackupEvidence(r.statement, { config: s.config, target: s.target.name });
+          ctx.out.result(() => {
+            const rows = [['STEP', 'STATUS', 'WHY']];
+            for (const x of r.results) rows.push([x.id, ctx.out.paint(x.status === 'pass' ? 'green' : 'red', x.status), x.reason ?? '']);
+            return [table(rows), `${r.ok ? ctx.out.paint('green', 'restored') : ctx.out.paint('red', 'restore failed')}: ${r.backup.manifest.id} into ${flags.into}`, `evidence #${entry.seq}: ${entry.record}`].join('\n');
+          }, { ok: r.ok, backup: r.backup.manifest.id, results: r.results, mismatches: r.mismatches, evidence: { seq: entry.seq, record: entry.record } });
+          if (!r.ok) process.exitCode = ExitCode.checkFailed;
+          return;
+        }
+        const r = await rehearseRestore({ ...s, backup: ref, ...(identity ? { identity } : {}), onProgress: (l) => progress.tick(l) }).finally(() => progress.stop());
+        const { entry } = await recordBackupEvidence(r.statement, { config: s.config, target: s.target.name });
+        ctx.out.result(() => {
+          const rows = [['STEP', 'STATUS', 'WHY']];
+          for (const x of r.results) rows.push([x.title, ctx.out.paint(x.status === 'pass' ? 'green' : x.status === 'skipped' ? 'yellow' : 'red', x.status), x.reason ?? '']);
+          const verdict = r.ok
+            ? ctx.out.paint('green', `proved: ${r.backup.manifest.id} restores and matches its fingerprint`)
+            : ctx.out.paint('red', `not proved: ${r.backup.manifest.id}`);
+          return [table(rows), ...r.mismatches.slice(0, 20).map((m) => `  differs: ${m}`), verdict, `evidence #${entry.seq}: ${entry.record}`].join('\n');
+        }, { ok: r.ok, backup: r.backup.manifest.id, results: r.results, mismatches: r.mismatches, leftovers: r.leftovers, evidence: { seq: entry.seq, record: entry.record } });
+        if (!r.ok) process.exitCode = ExitCode.checkFailed;
+      });
+    });
+}
