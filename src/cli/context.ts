@@ -9,6 +9,7 @@ export interface GlobalOptions {
   debug: boolean;
   color: boolean;
   acceptNewHostKey: boolean;
+  logFile?: string;
   cwd: string;
 }
 
@@ -25,6 +26,7 @@ export function contextOf(command: Command): CommandContext {
     debug?: boolean;
     color?: boolean;
     acceptNewHostKey?: boolean;
+    logFile?: string;
   }>();
   const options: GlobalOptions = {
     ...(o.config === undefined ? {} : { config: o.config }),
@@ -33,6 +35,7 @@ export function contextOf(command: Command): CommandContext {
     debug: o.debug === true,
     color: colorWanted(o.color),
     acceptNewHostKey: o.acceptNewHostKey === true,
+    ...(o.logFile === undefined ? {} : { logFile: o.logFile }),
     cwd: process.cwd(),
   };
   return { options, out: new Output({ json: options.json, color: options.color, debug: options.debug }) };

@@ -25,6 +25,7 @@ export function buildProgram(): Command {
     .option('--json', 'print machine-readable JSON on stdout')
     .option('--no-color', 'no colour (NO_COLOR is honoured too)')
     .addOption(new Option('--accept-new-host-key', 'trust an SSH host key seen for the first time (after checking its fingerprint)'))
+    .option('--log-file <path>', 'append a structured JSON log (phase, action, duration) to this file')
     .option('--debug', 'show stack traces on errors')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();

@@ -3,7 +3,9 @@
 // Idempotent: the release id is the bundle hash, so re-deploying unchanged source changes nothing.
 import { hostname } from 'node:os';
 import { posix } from 'node:path';
-import { handleType, ExponentialBackoff, retry } from 'cockatiel';
+import type { IPolicy } from 'cockatiel';
+import { runTransient, transientPolicy } from '../resilience/policy.js';
+import { createLogger, logged, type Logger } from '../log.js';
 import type { ResolvedConfig, ResolvedTarget } from '../config/load.js';
 import { resolveTargetName } from '../config/load.js';
 import { loadCompose } from '../compose/load.js';
@@ -13,7 +15,7 @@ import { recordEvidence } from '../core/record-evidence.js';
 import type { ComposeContext } from '../docker/commands.js';
 import { composeUpCommand } from '../docker/commands.js';
 import { Docker } from '../docker/docker.js';
-import { ConnectionLostError, ShipproofError, UsageError } from '../errors.js';
+import { ShipproofError, UsageError } from '../errors.js';
 import type { CheckResult, EvidencePredicate, EvidenceStatement } from '../evidence/predicate-schema.js';
 import { EVIDENCE_PREDICATE_TYPE, STATEMENT_TYPE } from '../evidence/predicate-schema.js';
 import { EvidenceStore } from '../evidence/store.js';
@@ -51,6 +53,8 @@ export interface DeployOptions extends CreateTargetOptions {
   message?: string;
   log?: (line: string) => void;
   show?: (text: string) => void;
+  /** Structured log (phase, action, duration). */
+  logger?: Logger;
 }
 
 export interface MilestoneRun {
@@ -92,10 +96,11 @@ interface Session {
   log: (line: string) => void;
   show: (text: string) => void;
   confirm: (what: string) => Promise<void>;
+  /** Retries and circuit breaker for this target's transient faults. */
+  policy: IPolicy;
+  logger: Logger;
 }
 
-/** Retries transient faults only (a dropped connection); a command's own failure is an answer. */
-const transient = retry(handleType(ConnectionLostError), { maxAttempts: 2, backoff: new ExponentialBackoff({ initialDelay: 500, maxDelay: 5_000 }) });
 
 function composeFor(s: Pick<Session, 'config' | 'layout' | 'flavor'>, release: string, files?: string[]): ComposeContext {
   const dir = s.layout.releaseDir(release);
@@ -157,7 +162,22 @@ async function openSession(o: DeployOptions, changes = true): Promise<Session> {
     const info = await docker.info();
     const l = layout(target.appDir);
     const state = await readState(host, l);
-    return { config: o.config, compose, bundle, target, host, docker, layout: l, flavor: info.compose.flavor, state, log, show: o.show ?? log, confirm: consent(o, log) };
+    return {
+      config: o.config,
+      compose,
+      bundle,
+      target,
+      host,
+      docker,
+      layout: l,
+      flavor: info.compose.flavor,
+      state,
+      log,
+      show: o.show ?? log,
+      confirm: consent(o, log),
+      policy: transientPolicy(),
+      logger: (o.logger ?? createLogger()).child({ project: o.config.project, target: target.name, release: bundle.releaseId }),
+    };
   } catch (e) {
     if (o.target === undefined) await host.close();
     throw e;
@@ -229,7 +249,7 @@ async function runStep(s: Session, step: Step, notes: string[]): Promise<{ outco
       s.state = next;
       await writeState(s.host, s.layout, next);
     },
-    run: (argv, o) => transient.execute(() => recorder.run(s.host, argv, o ?? {})),
+    run: (argv, o) => runTransient(s.policy, s.host.description, () => recorder.run(s.host, argv, o ?? {})),
     confirm: s.confirm,
     log: s.log,
     show: s.show,
@@ -237,7 +257,7 @@ async function runStep(s: Session, step: Step, notes: string[]): Promise<{ outco
   s.log(`milestone ${step.number}: ${step.title}`);
   let outcome: StepOutcome;
   try {
-    outcome = await step.run(ctx);
+    outcome = await logged(s.logger, { phase: 'milestone', action: step.id, milestone: step.number }, () => step.run(ctx), (o) => ({ status: o.status, ...(o.reason ? { reason: o.reason } : {}) }));
   } catch (e) {
     if (e instanceof ConsentDeclinedError) throw e;
     const hint = e instanceof ShipproofError && e.hint ? ` (${e.hint})` : '';
@@ -338,7 +358,7 @@ async function rollbackAfterFailure(s: Session, failed: MilestoneRun, notes: str
   }
   s.log(`rolling back to ${to}`);
   const recorder = new CommandRecorder(new AbortController().signal);
-  const restored = await restoreRelease(s, to, recorder);
+  const restored = await logged(s.logger, { phase: 'rollback', action: 'restore-release', to }, () => restoreRelease(s, to, recorder), (r) => ({ healthy: r.healthy }));
   const failedRec = s.state.releases.find((r) => r.id === s.bundle.releaseId);
   if (failedRec) s.state = upsertRelease(s.state, { ...failedRec, status: 'rolled-back' });
   s.state = { ...s.state, current: to };
@@ -380,7 +400,7 @@ async function prune(s: Session): Promise<string[]> {
 
 async function withLock<T>(s: Session, o: DeployOptions, fn: (me: LockHolder, notes: string[]) => Promise<T>): Promise<T> {
   const notes: string[] = [];
-  const me = await acquireLock(s.host, s.layout, {
+  const me = await logged(s.logger, { phase: 'lock', action: 'acquire' }, () => acquireLock(s.host, s.layout, {
     release: s.bundle.releaseId,
     ...(o.message ? { message: o.message } : {}),
     ...(o.lockWaitMs ? { waitMs: o.lockWaitMs } : {}),
@@ -389,7 +409,7 @@ async function withLock<T>(s: Session, o: DeployOptions, fn: (me: LockHolder, no
       notes.push(note);
       s.log(note);
     },
-  });
+  }));
   try {
     s.state = await readState(s.host, s.layout);
     if (s.state.inProgress) {

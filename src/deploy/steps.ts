@@ -17,6 +17,7 @@ import type { CheckResult } from '../evidence/predicate-schema.js';
 import { MILESTONES } from '../milestones/catalog.js';
 import { composeProbe, dockerDaemonProbe, dockerEngineProbe } from '../probes/docker.js';
 import { diskProbe } from '../probes/disk.js';
+import { dnsProbe } from '../probes/dns.js';
 import { envFileCommand, envFilePath, envFilesProbe, modeProblem, parseEnvReport } from '../probes/env-files.js';
 import { hostProbe } from '../probes/host.js';
 import { httpHealthProbe } from '../probes/http-health.js';
@@ -230,9 +231,9 @@ const envFilesPresent: Step = {
 const hostEnvGates: Step = {
   ...meta(3),
   changes: false,
-  plan: (ctx) => [hostProbe, diskProbe, dockerEngineProbe, dockerDaemonProbe, composeProbe, envFilesProbe].flatMap((p) => p.plan({ config: ctx.config, target: ctx.target, compose: ctx.compose }).map((c) => ({ argv: c.argv }))),
+  plan: (ctx) => [hostProbe, diskProbe, dockerEngineProbe, dockerDaemonProbe, composeProbe, envFilesProbe, dnsProbe].flatMap((p) => p.plan({ config: ctx.config, target: ctx.target, compose: ctx.compose }).map((c) => ({ argv: c.argv }))),
   async run(ctx) {
-    return fromResults(await probeResults(ctx, [hostProbe, diskProbe, dockerEngineProbe, dockerDaemonProbe, composeProbe, envFilesProbe]));
+    return fromResults(await probeResults(ctx, [hostProbe, diskProbe, dockerEngineProbe, dockerDaemonProbe, composeProbe, envFilesProbe, dnsProbe]));
   },
 };
 

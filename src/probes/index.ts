@@ -2,6 +2,7 @@
 import { backupSupportProbe, databaseProbe, readinessProbe } from './engines.js';
 import { composeProbe, dockerDaemonProbe, dockerEngineProbe } from './docker.js';
 import { diskProbe } from './disk.js';
+import { dnsProbe } from './dns.js';
 import { envFilesProbe } from './env-files.js';
 import { hostProbe } from './host.js';
 import { httpHealthProbe } from './http-health.js';
@@ -27,6 +28,7 @@ export const allProbes: Probe[] = [
   readinessProbe,
   databaseProbe,
   backupSupportProbe,
+  dnsProbe,
   tlsProbe,
   portsProbe,
   restartsProbe,

@@ -7,6 +7,7 @@ import { chmodSync, copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileS
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { allProbes } from '../../src/probes/index.js';
 import { runCli, type CliResult } from '../helpers/cli.js';
 import { requireDocker, requireTestEnv } from '../helpers/test-env.js';
 
@@ -147,7 +148,8 @@ describe.each(['local', 'box'])('collect through the %s target', (target) => {
     expect(notPassing, JSON.stringify(notPassing, null, 2)).toEqual([]);
     expect(r.code).toBe(0);
     expect(out.status).toBe('passed');
-    expect(out.results).toHaveLength(18);
+    expect(out.results).toHaveLength(allProbes.length);
+    expect(allProbes.length).toBeGreaterThanOrEqual(19);
   });
 
   it('observes the real stack', () => {

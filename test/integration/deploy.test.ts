@@ -3,7 +3,7 @@
 // a hand rollback, and (locally) SIGKILL at several points followed by a converging re-run.
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -119,13 +119,21 @@ describe.each(['local', 'ssh'] as const)('deploy through the %s target', (kind) 
   fixtures.push(f);
 
   it('deploys a first release: every milestone recorded, the app serves, the ledger verifies', async () => {
-    const r = await cli(f, ['--json', 'deploy', '--yes']);
+    const logFile = join(f.dir, '..', 'deploy.log');
+    const r = await cli(f, ['--json', '--log-file', logFile, 'deploy', '--yes']);
     expect(r.code, r.stderr + r.stdout).toBe(0);
     const out = JSON.parse(r.stdout) as { outcome: string; milestones: { number: number; status: string }[] };
     expect(out.outcome).toBe('deployed');
     expect(out.milestones.map((m) => `${m.number}:${m.status}`)).toEqual(['1:pass', '2:pass', '3:pass', '4:pass', '5:pass', '6:pass', '7:pass', '8:skipped', '9:skipped', '10:skipped']);
     expect(await served(f)).toBe('A');
     expect((await cli(f, ['evidence', 'verify'])).code).toBe(0);
+    // The structured log has one line per milestone with its phase, action and duration, and no secret.
+    const log = readFileSync(logFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { phase?: string; action?: string; durationMs?: number; status?: string });
+    expect(log.filter((l) => l.phase === 'milestone').map((l) => l.action)).toEqual([
+      'bundle-synced', 'env-files-present', 'host-env-gates', 'key-image-builds', 'all-images-build', 'stack-starts', 'health-gate', 'proxy-tls', 'backup-runs', 'restore-rehearsal',
+    ]);
+    expect(log.every((l) => l.phase === undefined || typeof l.durationMs === 'number')).toBe(true);
+    expect(readFileSync(logFile, 'utf8')).not.toContain(readFileSync(join(f.dir, 'server.env'), 'utf8').match(/API_SECRET=(\w+)/)![1]);
     // The env file went up with mode 0600 and its values appear nowhere in the output.
     expect(execFileSync('stat', ['-c', '%a', join(f.appDir, '.env')]).toString().trim()).toBe('600');
   });

@@ -12,6 +12,7 @@ import { loadCommandConfig } from '../config.js';
 import { contextOf, type CommandContext } from '../context.js';
 import { table, type Output } from '../output.js';
 import { terminalConfirm } from '../prompt.js';
+import { createLogger } from '../../log.js';
 
 interface ChangeFlags {
   yes?: boolean;
@@ -48,6 +49,7 @@ async function options(ctx: CommandContext, flags: ChangeFlags): Promise<DeployO
     ...(flags.message ? { message: flags.message } : {}),
     log: (line) => ctx.out.note(line),
     show: (text) => ctx.out.note(text),
+    logger: createLogger(ctx.options.logFile),
   };
 }
 
