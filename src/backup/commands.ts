@@ -222,8 +222,9 @@ export function containerMountsCommand(container: string): string[] {
   return ['docker', 'container', 'inspect', '--format', '{{json .Mounts}}', container];
 }
 
-export function stopContainersCommand(ids: readonly string[], timeoutSeconds: number): string[] {
-  return ['docker', 'stop', '--time', String(timeoutSeconds), ...ids];
+/** Without a timeout, each container's own stop timeout applies (compose's stop_grace_period). */
+export function stopContainersCommand(ids: readonly string[], timeoutSeconds?: number): string[] {
+  return ['docker', 'stop', ...(timeoutSeconds === undefined ? [] : ['--time', String(timeoutSeconds)]), ...ids];
 }
 
 export function startContainersCommand(ids: readonly string[]): string[] {

@@ -6,6 +6,8 @@ import { ENGINES } from '../config/schema.js';
 import type { Fingerprint } from './fingerprint/types.js';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
+/** A plain file name: a manifest can never point outside its folder. */
+const baseName = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.:-]*$/).refine((n) => n !== '.' && n !== '..');
 const iso = z.iso.datetime();
 
 const tableSchema = z.object({ database: z.string(), table: z.string(), rows: z.int().min(0), sha256 });
@@ -39,7 +41,7 @@ export const fingerprintSchema = z.discriminatedUnion('kind', [
 export const manifestSchema = z.object({
   schemaVersion: z.literal(1),
   /** `<service>-<engine>-<stamp>`: the base of every file of this backup. */
-  id: z.string().min(1),
+  id: baseName,
   project: z.string(),
   target: z.string(),
   service: z.string(),
@@ -63,7 +65,7 @@ export const manifestSchema = z.object({
   format: z.string(),
   compression: z.literal('gzip'),
   encryption: z.object({ kind: z.literal('age'), recipients: z.array(z.string()) }).nullable(),
-  file: z.string(),
+  file: baseName,
   bytes: z.int().min(0),
   sha256,
   /** sha256 of the compressed stream before encryption (equals sha256 when not encrypted). */
@@ -97,7 +99,7 @@ export function serializeRecord(value: unknown): string {
 
 export const rehearsalRecordSchema = z.object({
   schemaVersion: z.literal(1),
-  id: z.string(),
+  id: baseName,
   status: z.enum(['passed', 'failed']),
   at: iso,
   imageId: z.string().nullable(),
@@ -109,7 +111,7 @@ export type RehearsalRecord = z.infer<typeof rehearsalRecordSchema>;
 
 export const offsiteRecordSchema = z.object({
   schemaVersion: z.literal(1),
-  id: z.string(),
+  id: baseName,
   copies: z.array(
     z.object({
       destination: z.string(),

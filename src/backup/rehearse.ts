@@ -101,7 +101,8 @@ export async function rehearseRestore(o: RehearseOptions): Promise<RehearsalResu
     canRestore = false;
   }
   if (canRestore && !spec.rehearse) {
-    step('restore', 'Restore into a scratch container', 'skipped', { engine: m.engine }, `no rehearsal procedure for ${m.engine} yet`, Date.now());
+    // Not "skipped": a rehearsal that could not restore has proved nothing.
+    step('restore', 'Restore into a scratch container', 'error', { engine: m.engine }, `there is no rehearsal procedure for ${m.engine} yet, so this backup is not proved`, Date.now());
     canRestore = false;
   }
 

@@ -65,7 +65,7 @@ export async function withVolumeUsersStopped<T>(
   const outcome: StopOutcome<T> = { stopped: [] };
   try {
     for (const c of stopSequence) {
-      const r = await o.recorder.run(o.host, stopContainersCommand([c.id], o.stopTimeoutSeconds ?? 30), { timeoutMs: 120_000 });
+      const r = await o.recorder.run(o.host, stopContainersCommand([c.id], o.stopTimeoutSeconds), { timeoutMs: 600_000 });
       if (r.exitCode !== 0) throw new TargetError(`Could not stop ${c.name} for the backup.`);
       outcome.stopped.push(c);
     }

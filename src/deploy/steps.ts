@@ -331,12 +331,19 @@ const stackStarts: Step = {
     const containers = await readContainers({ ...base, run: (a, o) => ctx.run(a, o), runLocal: (a, o) => ctx.run(a, o), signal: new AbortController().signal });
     const services: Record<string, string> = {};
     const problems: string[] = [];
+    const culprits: string[] = [];
     for (const name of expectedServices(ctx)) {
       const mine = containers.filter((c) => c.service === name);
       services[name] = mine.map((c) => c.state).join(',') || 'missing';
       if (mine.length === 0) problems.push(`${name} has no container`);
-      for (const c of mine) if (c.state === 'restarting' || c.state === 'dead') problems.push(`${name} is ${c.state}`);
+      for (const c of mine) {
+        if (c.state === 'restarting' || c.state === 'dead') {
+          problems.push(`${name} is ${c.state} (exit code ${c.exitCode})`);
+          culprits.push(c.name);
+        }
+      }
     }
+    if (culprits.length) await explainContainers(ctx, culprits);
     return problems.length ? { status: 'fail', reason: problems.join('; '), observations: services } : { status: 'pass', observations: services };
   },
 };

@@ -23,6 +23,7 @@ const home = join(root, 'home');
 const redisPassword = `Rd-${randomBytes(12).toString('hex')}`;
 const c = (service: string) => `${project}_${service}_1`;
 const HELPER = ['--volume-image', 'shipproof-offline/busybox:1.36'];
+const tiny = join(root, 'tiny-disk');
 
 const compose = `services:
   cache:
@@ -31,8 +32,9 @@ const compose = `services:
     volumes: ["cache_data:/data"]
   files:
     image: shipproof-offline/busybox:1.36
-    command: ["sh", "-c", "mkdir -p /srv/files/sub && echo original > /srv/files/a.txt && printf 'x%.0s' $$(seq 1 3000) > /srv/files/sub/b.bin && ln -sf a.txt /srv/files/link && exec sleep 100000"]
+    command: ["sh", "-c", "mkdir -p /srv/files/sub && echo original > /srv/files/a.txt && printf 'x%.0s' $$(seq 1 3000) > /srv/files/sub/b.bin && head -c 200000 /dev/urandom > /srv/files/sub/noise.bin && ln -sf a.txt /srv/files/link && exec sleep 100000"]
     volumes: ["files_data:/srv/files"]
+    stop_grace_period: 1s
   notes:
     image: shipproof-offline/sqlite:3
     command: ["sh", "-c", "sqlite3 /data/app.db 'pragma journal_mode=wal; create table if not exists notes(id integer primary key, body text); create table if not exists tags(name text);' && i=0; while true; do i=$$((i+1)); sqlite3 /data/app.db \\"insert into notes(body) values ('note $$i')\\"; sleep 0.1; done"]
@@ -49,6 +51,10 @@ targets:
   local:
     host: local
     appDir: ${appDir}
+  tiny:
+    host: local
+    appDir: ${appDir}
+    backupsDir: ${tiny}
 stateful:
   files: { engine: volume, stop: true }
   notes: sqlite
@@ -100,7 +106,7 @@ beforeAll(async () => {
     await new Promise((r) => setTimeout(r, 200));
   }
   execFileSync('docker', ['exec', c('cache'), 'redis-cli', 'config', 'set', 'requirepass', redisPassword], { stdio: 'pipe' });
-  for (let i = 0; i < 200; i++) redis('set', `key:${i}`, `value ${i}`);
+  execFileSync('docker', ['exec', '-e', `REDISCLI_AUTH=${redisPassword}`, c('cache'), 'sh', '-c', 'for i in $(seq 0 199); do echo "SET key:$i \\"value $i\\""; done | redis-cli >/dev/null']);
   redis('hset', 'h', 'a', '1', 'b', '2');
   redis('set', 'temp', 'x', 'EX', '100000');
   redis('-n', '2', 'rpush', 'list', 'a', 'b', 'c');
@@ -109,6 +115,11 @@ beforeAll(async () => {
 }, 180_000);
 
 afterAll(() => {
+  try {
+    execFileSync('umount', [tiny], { stdio: 'pipe' });
+  } catch {
+    // not mounted
+  }
   try {
     composeCli('down', '--volumes', '--timeout', '1');
   } finally {
@@ -139,6 +150,7 @@ describe('Redis, volume and SQLite backups', () => {
       expect.arrayContaining([
         expect.objectContaining({ path: 'files_data/a.txt', type: 'file', size: 9 }),
         expect.objectContaining({ path: 'files_data/sub/b.bin', type: 'file', size: 3000 }),
+        expect.objectContaining({ path: 'files_data/sub/noise.bin', type: 'file', size: 200000 }),
         expect.objectContaining({ path: 'files_data/link', type: 'symlink' }),
       ]),
     );
@@ -194,6 +206,17 @@ describe('Redis, volume and SQLite backups', () => {
     expect(startedAt(c('files')).startsWith('true ')).toBe(true);
     expect(execFileSync('docker', ['exec', c('files'), 'cat', '/srv/files/a.txt']).toString()).toBe('original\n');
     expect(execFileSync('docker', ['exec', c('files'), 'ls', '/srv/files']).toString().split('\n').filter(Boolean).sort()).toEqual(['a.txt', 'link', 'sub']);
+  });
+
+  it('a full disk fails the backup, removes the partial file and says why', async () => {
+    mkdirSync(tiny, { recursive: true, mode: 0o700 });
+    // A 64 KiB file system for the backups: the archive (200 kB of random bytes) cannot fit.
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,mode=700', 'tmpfs', tiny]);
+    const r = await cli(['--target', 'tiny', '--json', 'backup', 'run', 'files', ...HELPER]);
+    expect(r.code).toBe(1);
+    expect(json<BackupJson>(r).backups[0]).toMatchObject({ status: 'failed', reason: expect.stringMatching(/No space left on device/) });
+    expect(readdirSync(tiny).filter((n) => !n.endsWith('.last-run.json'))).toEqual([]);
+    expect(startedAt(c('files')).startsWith('true ')).toBe(true);
   });
 
   it('the Redis password appears in no output or evidence record', () => {

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { Redactor } from '../../src/redact/index.js';
 import {
   finalizeCommand,
   helperRunCommand,
@@ -108,10 +109,16 @@ describe('host commands', () => {
 });
 
 describe('engine commands', () => {
+  const redactor = new Redactor();
   const scripts = { PG_DUMP_SCRIPT, PG_RESTORE_SCRIPT, MARIADB_DUMP_SCRIPT, REDIS_DUMP_SCRIPT, REDIS_FINGERPRINT_SCRIPT, SQLITE_SCRIPT, MONGODB_DUMP_SCRIPT, VAULT_SNAPSHOT_SCRIPT, PG_RESTORE_LIVE_SCRIPT, MARIADB_RESTORE_LIVE_SCRIPT };
 
   it.each(Object.entries(scripts))('%s is valid POSIX sh', (_name, script) => {
     expect(() => execFileSync('sh', ['-n', '-c', script], { stdio: 'pipe' })).not.toThrow();
+  });
+
+  it.each(Object.entries(scripts))('%s is recorded in evidence as written: the redactor finds nothing secret in it', (_name, script) => {
+    expect(redactor.scan(script)).toEqual([]);
+    expect(redactor.scan(JSON.stringify(script))).toEqual([]);
   });
 
   it('never puts a secret value on argv: passwords are read from the container environment', () => {

@@ -4,6 +4,8 @@ import type { BackupManifest } from '../../src/backup/manifest.js';
 import { planPrune, suspiciousDrop } from '../../src/backup/retention.js';
 import { parseAge, resolveBackupSettings } from '../../src/backup/settings.js';
 import { parseListing, type BackupsFolder } from '../../src/backup/store.js';
+import { dependencyOrder } from '../../src/backup/stop.js';
+import type { ComposeProject as ComposeModel } from '../../src/compose/model.js';
 import type { ResolvedConfig } from '../../src/config/load.js';
 
 const H = (c: string) => c.repeat(64);
@@ -166,5 +168,23 @@ describe('freshness and settings', () => {
     expect(parseAge('2d', '--max-age')).toBe(172_800_000);
     expect(parseAge('26h', '--max-age')).toBe(93_600_000);
     expect(() => parseAge('soon', '--max-age')).toThrow(/not a duration/);
+  });
+});
+
+describe('manifests from the folder are not trusted blindly', () => {
+  it('refuses a manifest whose file name points outside the folder', () => {
+    const bad = manifest('db', days(1), { file: '../../etc/passwd' });
+    const folder = parseListing('/b', listing([bad]));
+    expect(folder.backups).toEqual([]);
+    expect(folder.unreadable).toEqual([`${bad.id}.manifest.json`]);
+  });
+});
+
+describe('stopping services for an archive', () => {
+  it('orders services so dependencies start first (and stop last)', () => {
+    const svc = (name: string, deps: string[]) => ({ name, dependsOn: deps.map((service) => ({ service })) });
+    const compose = { services: [svc('web', ['api']), svc('api', ['db', 'cache']), svc('db', []), svc('cache', []), svc('worker', ['db'])] } as unknown as ComposeModel;
+    expect(dependencyOrder(compose, ['web', 'db', 'worker', 'api'])).toEqual(['db', 'api', 'web', 'worker']);
+    expect(dependencyOrder(undefined, ['b', 'a'])).toEqual(['b', 'a']);
   });
 });

@@ -44,7 +44,7 @@ describe('runPipeline', () => {
 });
 
 describe('streamToFile', () => {
-  it('gzips on the host, tees into the file, and fingerprints the same stream', async () => {
+  it('on the local target gzips here, writes the file, and fingerprints the same stream', async () => {
     const partial = join(dir, 'plain.sql.gz.partial');
     const r = await streamToFile({ host, dump: dumpArgv(), dumpName: 'dump', partialPath: partial, encryptTo: [], sink: new PgDumpFingerprinter(), gzipLevel: 6, timeoutMs: 10_000 });
     expect(r.ok, r.reason).toBe(true);
@@ -56,6 +56,23 @@ describe('streamToFile', () => {
     expect(r.rawBytes).toBe(Buffer.byteLength(DUMP));
     expect(statSync(partial).mode & 0o777).toBe(0o600);
     expect(r.fingerprint).toMatchObject({ kind: 'sql', tables: [{ database: 'app', table: 'public.t', rows: 2 }] });
+  });
+
+  it('gzips on the host and tees there when asked (the SSH way), with the same result', async () => {
+    const partial = join(dir, 'onhost.sql.gz.partial');
+    const r = await streamToFile({ host, dump: dumpArgv(), dumpName: 'dump', partialPath: partial, encryptTo: [], sink: new PgDumpFingerprinter(), gzipLevel: 6, timeoutMs: 10_000, compressOnHost: true });
+    expect(r.ok, r.reason).toBe(true);
+    const file = readFileSync(partial);
+    expect(gunzipSync(file).toString()).toBe(DUMP);
+    expect(r.sha256).toBe(sha(file));
+    expect(r.rawBytes).toBe(Buffer.byteLength(DUMP));
+    expect(r.fingerprint).toMatchObject({ kind: 'sql', tables: [{ database: 'app', table: 'public.t', rows: 2 }] });
+    const { identity, recipient } = await newIdentity();
+    const enc = await streamToFile({ host, dump: dumpArgv(), dumpName: 'dump', partialPath: join(dir, 'onhost.age.partial'), encryptTo: [recipient], sink: new PgDumpFingerprinter(), gzipLevel: 6, timeoutMs: 10_000, compressOnHost: true });
+    expect(enc.ok, enc.reason).toBe(true);
+    const chunks: Buffer[] = [];
+    for await (const c of await decryptStream(Readable.from([readFileSync(join(dir, 'onhost.age.partial'))]), identity)) chunks.push(Buffer.from(c as Uint8Array));
+    expect(gunzipSync(Buffer.concat(chunks)).toString()).toBe(DUMP);
   });
 
   it('encrypts on this side so no plaintext lands in the file; the identity decrypts it', async () => {
@@ -89,9 +106,12 @@ describe('streamToFile', () => {
     expect(r.reason).toMatch(/incomplete/);
   });
 
-  it('fails when the file cannot be written', async () => {
-    const r = await streamToFile({ host, dump: dumpArgv(), dumpName: 'dump', partialPath: join(dir, 'missing-dir', 'x.partial'), encryptTo: [], sink: new PgDumpFingerprinter(), gzipLevel: 1, timeoutMs: 10_000 });
-    expect(r.ok).toBe(false);
-    expect(r.reason).toMatch(/write step exited/);
+  it('fails when the file cannot be written, wherever it is compressed', async () => {
+    const here = await streamToFile({ host, dump: dumpArgv(), dumpName: 'dump', partialPath: join(dir, 'missing-dir', 'x.partial'), encryptTo: [], sink: new PgDumpFingerprinter(), gzipLevel: 1, timeoutMs: 10_000 });
+    expect(here.ok).toBe(false);
+    expect(here.reason).toMatch(/^writing the file failed: .*(Directory nonexistent|No such file)/);
+    const onHost = await streamToFile({ host, dump: dumpArgv(), dumpName: 'dump', partialPath: join(dir, 'missing-dir', 'x.partial'), encryptTo: [], sink: new PgDumpFingerprinter(), gzipLevel: 1, timeoutMs: 10_000, compressOnHost: true });
+    expect(onHost.ok).toBe(false);
+    expect(onHost.reason).toMatch(/write step exited/);
   });
 });

@@ -11,11 +11,16 @@ import { RehearsalStepError, sanitizeErrorLine, type EngineSpec } from './types.
 /** Databases are listed unless given as arguments (a rehearsal dumps exactly the backup's). */
 export const MARIADB_DUMP_SCRIPT = [
   'set -e',
-  'pw="${MARIADB_ROOT_PASSWORD:-${MYSQL_ROOT_PASSWORD:-}}"',
-  'pwfile="${MARIADB_ROOT_PASSWORD_FILE:-${MYSQL_ROOT_PASSWORD_FILE:-}}"',
+  // `${X-}` plus an empty check rather than `${X:-…}`: the latter reads like an assignment to the redactor.
+  'pw="${MARIADB_ROOT_PASSWORD-}"',
+  '[ -n "$pw" ] || pw="${MYSQL_ROOT_PASSWORD-}"',
+  'pwfile="${MARIADB_ROOT_PASSWORD_FILE-}"',
+  '[ -n "$pwfile" ] || pwfile="${MYSQL_ROOT_PASSWORD_FILE-}"',
   'if [ -z "$pw" ] && [ -n "$pwfile" ] && [ -r "$pwfile" ]; then pw="$(cat "$pwfile")"; fi',
   'user=root',
-  'if [ -z "$pw" ] && [ -n "${MARIADB_USER:-${MYSQL_USER:-}}" ]; then user="${MARIADB_USER:-$MYSQL_USER}"; pw="${MARIADB_PASSWORD:-${MYSQL_PASSWORD:-}}"; fi',
+  'appuser="${MARIADB_USER-}"',
+  '[ -n "$appuser" ] || appuser="${MYSQL_USER-}"',
+  'if [ -z "$pw" ] && [ -n "$appuser" ]; then user="$appuser"; pw="${MARIADB_PASSWORD-}"; [ -n "$pw" ] || pw="${MYSQL_PASSWORD-}"; fi',
   'if [ -n "$pw" ]; then MYSQL_PWD="$pw"; export MYSQL_PWD; fi',
   'unset pw',
   'client="$(command -v mariadb || command -v mysql)"',
