@@ -19,7 +19,7 @@ const env = requireTestEnv();
 const dir = mkdtempSync(join(tmpdir(), 'shipproof-bench-collect-'));
 writeFileSync(
   join(dir, 'compose.yaml'),
-  'services:\n  web:\n    image: shipproof-offline/busybox:1.36\n  db:\n    image: shipproof-offline/postgres:15\n    volumes: ["db:/var/lib/postgresql/data"]\nvolumes:\n  db:\n',
+  'services:\n  web:\n    image: shipproof-offline/busybox:1.35\n  db:\n    image: shipproof-offline/postgres:15\n    volumes: ["db:/var/lib/postgresql/data"]\nvolumes:\n  db:\n',
 );
 writeFileSync(
   join(dir, 'shipproof.yaml'),

@@ -123,7 +123,7 @@ registry_reachable() {
 }
 
 build_busybox() {
-  local tag=shipproof-offline/busybox:1.36
+  local tag=shipproof-offline/busybox:1.35
   have_image "$tag" && return
   log "image: $tag from busybox-static"
   local root
@@ -163,11 +163,16 @@ build_debian_base() {
   /usr/bin/docker import -c 'CMD ["bash"]' -c 'ENV LANG=C.UTF-8' "$tarball" "$tag" >/dev/null
 }
 
+# The hash of a Dockerfile folder (paths and contents): an image is rebuilt when its recipe changed.
+recipe_hash() { (cd "$1" && find . -type f -print0 | sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1); }
+
 build_from_dockerfile() {
-  local tag="$1" dir="$2"
-  have_image "$tag" && return
+  local tag="$1" dir="$2" hash built
+  hash="$(recipe_hash "$dir")"
+  built="$(/usr/bin/docker image inspect -f '{{index .Config.Labels "dev.shipproof.offline.recipe"}}' "$tag" 2>/dev/null || true)"
+  [ "$built" = "$hash" ] && return
   log "image: $tag (docker build $dir)"
-  /usr/bin/docker build -q -t "$tag" "$dir" >/dev/null
+  /usr/bin/docker build -q --label "dev.shipproof.offline.recipe=$hash" -t "$tag" "$dir" >/dev/null
 }
 
 build_offline_images() {

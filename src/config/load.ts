@@ -4,6 +4,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
+import type { BackupsConfigExtension, OffsiteDestination } from '../backup/settings.js';
 import type { z } from 'zod';
 import { ConfigError, UsageError, type SourceLocation } from '../errors.js';
 import { redactText } from '../redact/index.js';
@@ -83,7 +84,7 @@ export interface ResolvedConfig {
   domains: string[];
   stateful: Record<string, StatefulOverride>;
   /** As written: `dir` is absolute or relative to each target's appDir (see ResolvedTarget.backupsDir). */
-  backups: { dir?: string; keep?: number };
+  backups: { dir?: string; keep?: number } & BackupsConfigExtension;
   /** Where a setting was written in shipproof.yaml; undefined for the embedded default. */
   locate(path: readonly PathSegment[], target?: PathTarget): SourceLocation | undefined;
 }
@@ -351,7 +352,19 @@ async function resolveConfig(parsed: ParsedConfig, ctx: ResolveContext): Promise
     health: parsed.health.map(({ timeout, interval, ...probe }) => ({ ...probe, timeoutMs: timeout, intervalMs: interval })),
     domains: parsed.domains,
     stateful: parsed.stateful,
-    backups: parsed.backups,
+    backups: (() => {
+      const { offsite, ...rest } = parsed.backups;
+      return {
+        ...rest,
+        ...(offsite === undefined
+          ? {}
+          : {
+              offsite: offsite.map((d): OffsiteDestination =>
+                'pull' in d ? { kind: 'pull', dir: localPath(d.pull, ctx.rootDir) } : { kind: 'push', target: d.push, ...(d.dir ? { dir: d.dir } : {}) },
+              ),
+            }),
+      };
+    })(),
     locate,
   };
 }

@@ -2,6 +2,8 @@
 // compute and run commands through the StepContext; the runner (deploy.ts) guards, asks consent,
 // records evidence and rolls back.
 import { createHash } from 'node:crypto';
+import { ensureFreshBackup, newestVerifiedBackup, rehearseRestore, resolveBackupSettings, runBackups } from '../backup/index.js';
+import { detectStatefulServices } from '../compose/stateful.js';
 import { createReadStream } from 'node:fs';
 import { posix } from 'node:path';
 import { parse as parseYaml } from 'yaml';
@@ -320,6 +322,8 @@ const stackStarts: Step = {
   plan: (ctx) => [{ argv: composeUpCommand(ctx.composeFor(ctx.release), { noBuild: true }) }],
   async run(ctx) {
     await ctx.confirm(`start release ${ctx.release} (compose up) on ${ctx.host.description}`);
+    const guard = await backupBeforeApply(ctx);
+    if (guard?.status === 'fail') return guard;
     const rec = ctx.state().releases.find((r) => r.id === ctx.release);
     if (rec) await ctx.saveState(upsertRelease(ctx.state(), { ...rec, status: 'deploying' }));
     const r = await ctx.run(composeUpCommand(ctx.composeFor(ctx.release), { noBuild: true }), { timeoutMs: 15 * 60_000 });
@@ -344,7 +348,9 @@ const stackStarts: Step = {
       }
     }
     if (culprits.length) await explainContainers(ctx, culprits);
-    return problems.length ? { status: 'fail', reason: problems.join('; '), observations: services } : { status: 'pass', observations: services };
+    const more = guard?.more ?? [];
+    const observations = { ...services, ...(guard ? guard.observations : {}) };
+    return problems.length ? { status: 'fail', reason: problems.join('; '), observations, more } : { status: 'pass', observations, more };
   },
 };
 
@@ -401,14 +407,109 @@ const proxyTls: Step = {
   },
 };
 
-const notAvailable = (n: number): Step => ({
-  ...meta(n),
+function statefulServices(ctx: Pick<StepContext, 'compose' | 'config'>): string[] {
+  return detectStatefulServices(ctx.compose, ctx.config.stateful).map((x) => x.service);
+}
+
+/** Backups taken by milestone 9 in this run, for milestone 10 to rehearse. */
+const takenThisRun = new WeakMap<StepContext['bundle'], string[]>();
+
+const backupRuns: Step = {
+  ...meta(9),
   changes: true,
-  plan: () => [],
-  async run() {
-    return { status: 'skipped', reason: 'not available: the backup engine is not part of this build yet', observations: {} };
+  plan: (ctx) => statefulServices(ctx).map((svc) => ({ argv: ['docker', 'exec', `<container of ${svc}>`, '<dump command of its engine>'], note: `streamed to ${ctx.target.backupsDir}, mode 0600` })),
+  async run(ctx): Promise<StepOutcome> {
+    const services = statefulServices(ctx);
+    if (services.length === 0) return { status: 'skipped', reason: 'the compose file has no stateful services', observations: {} };
+    await ctx.confirm(`back up ${services.join(', ')} on ${ctx.host.description}`);
+    const run = await runBackups({ config: ctx.config, target: ctx.target, host: ctx.host, docker: ctx.docker, onProgress: (l) => ctx.log(l) });
+    const ids = run.backups.filter((b) => b.status === 'passed' && b.manifest).map((b) => b.manifest!.id);
+    takenThisRun.set(ctx.bundle, ids);
+    const observations = {
+      backups: run.backups.map((b) => `${b.service}: ${b.status}${b.manifest ? ` ${b.manifest.file} ${b.manifest.bytes} bytes` : ''}`),
+    };
+    const failed = run.backups.filter((b) => b.status === 'failed');
+    if (!run.ok || failed.length) {
+      return { status: 'fail', reason: failed.map((b) => `${b.service}: ${b.reason ?? 'failed'}`).join('; ') || 'the backup run failed', observations, more: run.results };
+    }
+    return { status: 'pass', observations, more: run.results };
   },
-});
+};
+
+const restoreRehearsal: Step = {
+  ...meta(10),
+  changes: true,
+  plan: (ctx) => statefulServices(ctx).map((svc) => ({ argv: ['docker', 'run', '--rm', '<scratch container of the same image>'], note: `restore the newest backup of ${svc}, compare its fingerprint, remove the scratch container` })),
+  async run(ctx): Promise<StepOutcome> {
+    const services = statefulServices(ctx);
+    if (services.length === 0) return { status: 'skipped', reason: 'the compose file has no stateful services', observations: {} };
+    let ids = takenThisRun.get(ctx.bundle);
+    if (ids === undefined) {
+      ids = [];
+      for (const service of services) {
+        const b = await newestVerifiedBackup({ target: ctx.target, host: ctx.host, service });
+        if (b) ids.push(b.manifest.id);
+      }
+    }
+    if (ids.length === 0) return { status: 'fail', reason: 'there is no backup to rehearse (milestone 9 has not produced one)', observations: {} };
+    await ctx.confirm(`rehearse restoring ${ids.length} backup(s) into scratch containers`);
+    const observations: StepOutcome['observations'] = {};
+    const more: CheckResult[] = [];
+    const problems: string[] = [];
+    for (const id of ids) {
+      const r = await rehearseRestore({ config: ctx.config, target: ctx.target, host: ctx.host, docker: ctx.docker, backup: id });
+      observations[id.slice(0, 64)] = r.ok ? 'data came back' : `failed: ${r.mismatches.slice(0, 3).join('; ')}`;
+      more.push(...r.results);
+      if (!r.ok) problems.push(`${id}: ${r.results.find((x) => x.status !== 'pass' && x.status !== 'skipped')?.reason ?? r.mismatches[0] ?? 'failed'}`);
+    }
+    return problems.length ? { status: 'fail', reason: problems.join('; '), observations, more } : { status: 'pass', observations, more };
+  },
+};
+
+/** Resolved compose definitions per service (in memory only: they may hold env values). */
+async function serviceDefinitions(ctx: StepContext, release: string, files?: string[]): Promise<Map<string, string> | undefined> {
+  const composeCtx = files ? { ...ctx.composeFor(release), files: files.map((f) => posix.join(ctx.layout.releaseDir(release), f)) } : ctx.composeFor(release);
+  const r = await ctx.run(composeResolvedConfigCommand(composeCtx), { timeoutMs: 60_000 });
+  if (r.exitCode !== 0) return undefined;
+  const doc = parseYaml(r.stdout) as { services?: Record<string, unknown> };
+  return new Map(Object.entries(doc.services ?? {}).map(([k, v]) => [k, createHash('sha256').update(JSON.stringify(v)).digest('hex')]));
+}
+
+/**
+ * Backup-before-apply: the stateful services whose definition (image, volumes, command,
+ * environment) changes with this release need a fresh backup first, by the configured policy.
+ */
+async function backupBeforeApply(ctx: StepContext): Promise<StepOutcome | undefined> {
+  const current = ctx.state().current;
+  const stateful = statefulServices(ctx);
+  if (current === undefined || current === ctx.release || stateful.length === 0) return undefined;
+  const before = await serviceDefinitions(ctx, current, ctx.state().releases.find((r) => r.id === current)?.composeFiles);
+  const after = await serviceDefinitions(ctx, ctx.release);
+  const changed = stateful.filter((svc) => before === undefined || after === undefined || before.get(svc) !== after.get(svc));
+  if (changed.length === 0) return undefined;
+  const settings = resolveBackupSettings(ctx.config);
+  ctx.log(`stateful service(s) changing: ${changed.join(', ')}; backup-before-apply policy ${settings.beforeApply}`);
+  const res = await ensureFreshBackup({
+    config: ctx.config,
+    target: ctx.target,
+    host: ctx.host,
+    docker: ctx.docker,
+    services: changed,
+    maxAgeMs: settings.maxAgeMs,
+    policy: settings.beforeApply,
+    ...(settings.beforeApplyReason ? { reason: settings.beforeApplyReason } : {}),
+    onProgress: (l) => ctx.log(l),
+  });
+  if (!res.ok) {
+    return {
+      status: 'fail',
+      reason: `backup-before-apply (${settings.beforeApply}) refused the change: ${res.decisions.filter((d) => d.outcome === 'refused' || d.outcome === 'failed').map((d) => `${d.service} ${d.outcome}`).join(', ')}`,
+      observations: { changedStatefulServices: changed },
+      more: res.results,
+    };
+  }
+  return { status: 'pass', observations: { changedStatefulServices: changed, backups: res.decisions.map((d) => `${d.service}: ${d.outcome}`) }, more: res.results };
+}
 
 export const STEPS: Step[] = [
   bundleSynced,
@@ -419,8 +520,8 @@ export const STEPS: Step[] = [
   stackStarts,
   healthGateStep,
   proxyTls,
-  notAvailable(9),
-  notAvailable(10),
+  backupRuns,
+  restoreRehearsal,
 ];
 
 /** Milestones whose failure has already changed the running stack: they trigger a rollback. */

@@ -22,7 +22,7 @@ const backups = join(appDir, 'backups');
 const home = join(root, 'home');
 const redisPassword = `Rd-${randomBytes(12).toString('hex')}`;
 const c = (service: string) => `${project}_${service}_1`;
-const HELPER = ['--volume-image', 'shipproof-offline/busybox:1.36'];
+const HELPER = ['--volume-image', 'shipproof-offline/busybox:1.35'];
 const tiny = join(root, 'tiny-disk');
 
 const compose = `services:
@@ -31,7 +31,7 @@ const compose = `services:
     env_file: .env
     volumes: ["cache_data:/data"]
   files:
-    image: shipproof-offline/busybox:1.36
+    image: shipproof-offline/busybox:1.35
     command: ["sh", "-c", "mkdir -p /srv/files/sub && echo original > /srv/files/a.txt && printf 'x%.0s' $$(seq 1 3000) > /srv/files/sub/b.bin && head -c 200000 /dev/urandom > /srv/files/sub/noise.bin && ln -sf a.txt /srv/files/link && exec sleep 100000"]
     volumes: ["files_data:/srv/files"]
     stop_grace_period: 1s
@@ -47,6 +47,7 @@ volumes:
 `;
 const config = `project: ${project}
 evidence: evidence
+defaultTarget: local
 targets:
   local:
     host: local

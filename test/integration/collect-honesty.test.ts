@@ -10,7 +10,7 @@ import { evidencePredicateSchema } from '../../src/evidence/predicate-schema.js'
 import { fail, pass, type Probe } from '../../src/probes/types.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'shipproof-honesty-'));
-writeFileSync(join(dir, 'compose.yaml'), 'services:\n  app:\n    image: shipproof-offline/busybox:1.36\n');
+writeFileSync(join(dir, 'compose.yaml'), 'services:\n  app:\n    image: shipproof-offline/busybox:1.35\n');
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 function probe(id: string, gate: boolean, run: Probe['run'], timeoutMs?: number): Probe {

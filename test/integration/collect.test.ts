@@ -41,7 +41,7 @@ const envLines = [
 
 const compose = `services:
   web:
-    image: shipproof-offline/busybox:1.36
+    image: shipproof-offline/busybox:1.35
     env_file: ../.env.prod
     command: ["sh", "-c", "mkdir -p /www && printf '{\\"status\\":\\"ok\\",\\"echo\\":\\"%s\\"}' \\"$$BODY_SECRET\\" > /www/healthz && exec httpd -f -p 8080 -h /www"]
     ports: ["127.0.0.1:${port}:8080"]

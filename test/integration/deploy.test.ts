@@ -49,7 +49,7 @@ function makeFixture(kind: 'local' | 'ssh'): Fixture {
     restart: unless-stopped
 `,
   );
-  writeFileSync(join(f.dir, 'app', 'Dockerfile'), 'FROM shipproof-offline/busybox:1.36\nCOPY www /www\nCOPY start.sh /start.sh\nCMD ["sh", "/start.sh"]\n');
+  writeFileSync(join(f.dir, 'app', 'Dockerfile'), 'FROM shipproof-offline/busybox:1.35\nCOPY www /www\nCOPY start.sh /start.sh\nCMD ["sh", "/start.sh"]\n');
   // The env file is uploaded from this local source (never part of the bundle).
   writeFileSync(join(f.dir, 'server.env'), `APP_IMAGE=${f.project}/web:latest\nWEB_PORT=${f.port}\nAPI_SECRET=${randomBytes(16).toString('hex')}\n`, { mode: 0o600 });
   const target =

@@ -12,7 +12,7 @@ import { requireDocker, requireTestEnv } from '../helpers/test-env.js';
 const env = requireTestEnv();
 requireDocker();
 
-const BUSYBOX = process.env.SHIPPROOF_BUSYBOX_IMAGE ?? 'shipproof-offline/busybox:1.36';
+const BUSYBOX = process.env.SHIPPROOF_BUSYBOX_IMAGE ?? 'shipproof-offline/busybox:1.35';
 const COMPOSE = `services:
   app:
     image: ${BUSYBOX}

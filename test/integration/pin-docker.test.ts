@@ -17,7 +17,7 @@ const projectName = `sp-pin-${randomBytes(3).toString('hex')}`;
 const root = mkdtempSync(join(tmpdir(), 'shipproof-pin-'));
 const project = join(root, 'project');
 const built = `${projectName}-web`;
-const busyboxId = execFileSync('docker', ['image', 'inspect', '--format', '{{.Id}}', 'shipproof-offline/busybox:1.36']).toString().trim();
+const busyboxId = execFileSync('docker', ['image', 'inspect', '--format', '{{.Id}}', 'shipproof-offline/busybox:1.35']).toString().trim();
 const redisId = execFileSync('docker', ['image', 'inspect', '--format', '{{.Id}}', 'shipproof-offline/redis:7']).toString().trim();
 
 const compose = (appImage: string) => `services:\n  app:\n    image: ${appImage}\n  worker:\n    image: ${appImage}\n  web:\n    build: .\n`;
@@ -26,7 +26,7 @@ const lockText = () => readFileSync(join(project, 'shipproof.lock'), 'utf8');
 
 beforeAll(() => {
   mkdirSync(project, { recursive: true });
-  writeFileSync(join(project, 'compose.yaml'), compose('shipproof-offline/busybox:1.36'));
+  writeFileSync(join(project, 'compose.yaml'), compose('shipproof-offline/busybox:1.35'));
   writeFileSync(
     join(project, 'shipproof.yaml'),
     `project: ${projectName}\ntargets:\n  local:\n    host: local\n  box:\n    host: ssh://${env.sshUser}@${env.sshHost}:${env.sshPort}\n    identity: ${env.sshKey}\n    knownHosts: ${env.knownHosts}\n`,
@@ -52,7 +52,7 @@ describe('shipproof pin', () => {
     const text = lockText();
     expect(text).toContain(`project: ${projectName}\ntarget: local\n`);
     expect(text).toContain(`  - image: ${built}\n    services:\n      - web\n    source: local\n    pinned: ${redisId}\n`);
-    expect(text).toContain(`  - image: shipproof-offline/busybox:1.36\n    services:\n      - app\n      - worker\n    source: local\n    pinned: ${busyboxId}\n`);
+    expect(text).toContain(`  - image: shipproof-offline/busybox:1.35\n    services:\n      - app\n      - worker\n    source: local\n    pinned: ${busyboxId}\n`);
     expect(text).toContain('    note: no registry digest (built or loaded locally), so pinned by image id, which exists on target "local" only\n');
 
     const again = await cli(['--target', 'local', 'pin']);
@@ -71,7 +71,7 @@ describe('shipproof pin', () => {
     expect(out.ok).toBe(false);
     expect(out.problems.map((p) => p.message)).toEqual([
       'app, worker run shipproof-offline/redis:7, which shipproof.lock does not pin.',
-      'shipproof.lock pins shipproof-offline/busybox:1.36 for app, worker, but no service runs it any more.',
+      'shipproof.lock pins shipproof-offline/busybox:1.35 for app, worker, but no service runs it any more.',
     ]);
     expect(out.problems[0]?.at).toBe('compose.yaml:3:5');
   });

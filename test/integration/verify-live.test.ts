@@ -84,7 +84,7 @@ beforeAll(async () => {
   mkdirSync(project, { recursive: true });
   mkdirSync(join(appDir, 'current'), { recursive: true });
   writeFileSync(join(appDir, 'current', '.shipproof-marker'), 'r1\n');
-  writeFileSync(join(project, 'compose.yaml'), 'services:\n  web:\n    image: shipproof-offline/busybox:1.36\n    restart: unless-stopped\n');
+  writeFileSync(join(project, 'compose.yaml'), 'services:\n  web:\n    image: shipproof-offline/busybox:1.35\n    restart: unless-stopped\n');
   writeFileSync(
     join(project, 'shipproof.yaml'),
     `project: verifylive

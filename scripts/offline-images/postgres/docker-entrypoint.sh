@@ -12,9 +12,14 @@ if [ "${1:-}" = postgres ]; then
       echo "error: POSTGRES_PASSWORD is not set (or set POSTGRES_HOST_AUTH_METHOD=trust)" >&2
       exit 1
     fi
-    pwfile="$(mktemp)"; printf '%s' "${POSTGRES_PASSWORD:-}" >"$pwfile"; chown postgres "$pwfile"
-    as_postgres initdb -D "$PGDATA" --username="$user" --pwfile="$pwfile" -E UTF8 --auth-local=trust >/dev/null
-    rm -f "$pwfile"
+    if [ -n "${POSTGRES_PASSWORD:-}" ]; then
+      pwfile="$(mktemp)"; printf '%s' "$POSTGRES_PASSWORD" >"$pwfile"; chown postgres "$pwfile"
+      as_postgres initdb -D "$PGDATA" --username="$user" --pwfile="$pwfile" -E UTF8 --auth-local=trust >/dev/null
+      rm -f "$pwfile"
+    else
+      # POSTGRES_HOST_AUTH_METHOD=trust without a password, as the official image allows.
+      as_postgres initdb -D "$PGDATA" --username="$user" -E UTF8 --auth-local=trust >/dev/null
+    fi
     printf "listen_addresses = '*'\n" >>"$PGDATA/postgresql.conf"
     printf 'host all all all %s\n' "${POSTGRES_HOST_AUTH_METHOD:-scram-sha-256}" >>"$PGDATA/pg_hba.conf"
     as_postgres pg_ctl -D "$PGDATA" -o "-c listen_addresses=''" -w start >/dev/null
