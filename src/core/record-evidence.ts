@@ -6,26 +6,12 @@ import type { EvidenceStatement, EvidencePredicate } from '../evidence/predicate
 import { renderEvidenceMarkdown } from '../evidence/render-markdown.js';
 import { serializeStatement } from '../evidence/statement.js';
 import { EvidenceStore, type AppendedEntry, type AppendMeta } from '../evidence/store.js';
-import { assertNoSecrets, redactor, type Redactor } from '../redact/index.js';
+import { assertNoSecrets, redactor, redactValue, type Redactor } from '../redact/index.js';
 import { TOOL_VERSION } from '../version.js';
-
-/** Deep-copies `value` with every string redacted; counts hits per rule into `hits`. */
-export function redactDeep<T>(value: T, r: Redactor, hits: Map<string, number>): T {
-  if (typeof value === 'string') {
-    const res = r.redact(value);
-    for (const h of res.hits) hits.set(h.rule, (hits.get(h.rule) ?? 0) + h.count);
-    return res.text as T;
-  }
-  if (Array.isArray(value)) return value.map((v) => redactDeep(v, r, hits)) as T;
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactDeep(v, r, hits)])) as T;
-  }
-  return value;
-}
 
 export function redactStatement(statement: EvidenceStatement, r: Redactor = redactor): EvidenceStatement {
   const hits = new Map<string, number>();
-  const predicate = redactDeep(statement.predicate, r, hits) as EvidencePredicate;
+  const predicate = redactValue(statement.predicate, r, hits) as EvidencePredicate;
   const redactions = [...predicate.redactions];
   for (const [rule, count] of [...hits].sort(([a], [b]) => a.localeCompare(b))) {
     const existing = redactions.find((x) => x.rule === rule);

@@ -35,3 +35,20 @@ export function assertNoSecrets(text: string, where: string, using: Redactor = r
     hint: 'Pass the text through the redactor (redactText) before writing it.',
   });
 }
+
+/**
+ * A deep copy of `value` with every string redacted (object keys stay: they are names, not data).
+ * Redacting values before serialising keeps JSON output valid; hits are counted per rule in `hits`.
+ */
+export function redactValue<T>(value: T, using: Redactor = redactor, hits?: Map<string, number>): T {
+  if (typeof value === 'string') {
+    const res = using.redact(value);
+    if (hits) for (const h of res.hits) hits.set(h.rule, (hits.get(h.rule) ?? 0) + h.count);
+    return res.text as T;
+  }
+  if (Array.isArray(value)) return value.map((v) => redactValue(v, using, hits)) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValue(v, using, hits)])) as T;
+  }
+  return value;
+}

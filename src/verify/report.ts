@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResolvedConfig } from '../config/load.js';
-import { redactDeep, recordEvidence } from '../core/record-evidence.js';
+import { recordEvidence } from '../core/record-evidence.js';
 import { summarize } from '../core/collect.js';
 import { writeFileAtomic } from '../evidence/atomic-write.js';
 import type { AppendedEntry } from '../evidence/store.js';
@@ -18,7 +18,7 @@ import {
   type EvidenceStatement,
   type RecordStatus,
 } from '../evidence/predicate-schema.js';
-import { assertNoSecrets, redactor, redactText } from '../redact/index.js';
+import { assertNoSecrets, redactor, redactText, redactValue } from '../redact/index.js';
 import { MILESTONES } from '../milestones/catalog.js';
 import { blockingFindings } from './checks/anti-patterns.js';
 import { spotCheckCommandText } from './checks/spot-check.js';
@@ -178,7 +178,7 @@ export interface WrittenReport {
 export async function writeVerificationReport(run: VerifyRun, markdownPath: string, rootDir: string): Promise<WrittenReport> {
   const jsonPath = markdownPath.replace(/\.md$/i, '') + '.json';
   const markdown = redactText(renderVerificationMarkdown(run));
-  const json = `${JSON.stringify(redactDeep(verificationSummary(run), redactor, new Map()), null, 2)}\n`;
+  const json = `${JSON.stringify(redactValue(verificationSummary(run), redactor), null, 2)}\n`;
   assertNoSecrets(markdown, 'the verification report (Markdown)');
   assertNoSecrets(json, 'the verification report (JSON)');
   await mkdir(path.dirname(markdownPath), { recursive: true });
