@@ -472,7 +472,9 @@ async function serviceDefinitions(ctx: StepContext, release: string, files?: str
   const r = await ctx.run(composeResolvedConfigCommand(composeCtx), { timeoutMs: 60_000 });
   if (r.exitCode !== 0) return undefined;
   const doc = parseYaml(r.stdout) as { services?: Record<string, unknown> };
-  return new Map(Object.entries(doc.services ?? {}).map(([k, v]) => [k, createHash('sha256').update(JSON.stringify(v)).digest('hex')]));
+  // Paths inside the release folder differ between releases by name only: compare them as one.
+  const dir = ctx.layout.releaseDir(release);
+  return new Map(Object.entries(doc.services ?? {}).map(([k, v]) => [k, createHash('sha256').update(JSON.stringify(v).split(dir).join('<release>')).digest('hex')]));
 }
 
 /**

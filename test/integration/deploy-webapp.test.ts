@@ -183,6 +183,38 @@ describe.each(['local', 'ssh'] as const)('the example stack deployed through the
     }
   });
 
+  it.runIf(kind === 'local')('changing the database service needs a fresh backup first (backup-before-apply)', async () => {
+    const composePath = join(site.dir, 'compose.yaml');
+    const configPath = join(site.dir, 'shipproof.yaml');
+    const compose = readFileSync(composePath, 'utf8');
+    const config = readFileSync(configPath, 'utf8');
+    writeFileSync(composePath, compose.replace('      shipproof.engine: postgres', '      shipproof.engine: postgres\n      dev.example.revision: "2"'));
+    try {
+      writeFileSync(configPath, `${config}  beforeApply: require\n  maxAge: 1s\n`);
+      await new Promise((r) => setTimeout(r, 1_500)); // the backup from milestone 9 is now too old
+      const refused = await cli(site, ['--json', 'deploy', '--yes']);
+      outputs.push(refused.stdout, refused.stderr);
+      expect(refused.code).toBe(1);
+      const r1 = JSON.parse(refused.stdout) as { milestones: { number: number; status: string; reason?: string }[] };
+      expect(r1.milestones.find((m) => m.number === 6)).toMatchObject({ status: 'fail', reason: expect.stringMatching(/backup-before-apply \(require\) refused.*postgres/) });
+      expect((await get(site.https, '/readyz')).status).toBe(200);
+
+      writeFileSync(configPath, `${config}  beforeApply: auto\n  maxAge: 1s\n`);
+      const taken = await cli(site, ['--json', 'deploy', '--yes']);
+      outputs.push(taken.stdout, taken.stderr);
+      expect(taken.code, taken.stderr).toBe(0);
+      const list = await cli(site, ['--json', 'evidence', 'list']);
+      const entries = (JSON.parse(list.stdout) as { entries: { seq: number; kind: string; milestone?: { number: number }; record: string }[] }).entries;
+      const m6 = [...entries].reverse().find((e) => e.milestone?.number === 6)!;
+      const shown = JSON.parse((await cli(site, ['--json', 'evidence', 'show', String(m6.seq)])).stdout) as { statement: { predicate: { results: { observations: Record<string, unknown> }[] } } };
+      const obs = shown.statement.predicate.results[0]!.observations;
+      expect(obs, JSON.stringify(obs)).toMatchObject({ changedStatefulServices: ['postgres'], backups: ['postgres: taken'] });
+    } finally {
+      writeFileSync(composePath, compose);
+      writeFileSync(configPath, config);
+    }
+  });
+
   it('no secret of the stack appears in any output or evidence file', () => {
     const dir = join(site.dir, 'docs', 'evidence');
     const evidence = readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8')).join('\n');
