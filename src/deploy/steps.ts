@@ -239,6 +239,9 @@ const hostEnvGates: Step = {
   },
 };
 
+/** The service milestone 4 built in this run. */
+const builtThisRun = new WeakMap<StepContext['bundle'], string>();
+
 function keyService(ctx: Pick<StepContext, 'config' | 'compose'>): string | undefined {
   return ctx.config.deploy.keyService ?? ctx.compose.services.find((s) => s.build !== undefined)?.name;
 }
@@ -264,6 +267,7 @@ const keyImageBuilds: Step = {
     const ref = images[svc]?.image;
     const missing = ref ? await imagesPresent(ctx, [ref]) : ['(unknown image)'];
     if (missing.length) return { status: 'fail', reason: `the image ${ref ?? ''} is not on the host after the build`, observations: { service: svc } };
+    builtThisRun.set(ctx.bundle, svc);
     return { status: 'pass', observations: { service: svc, image: ref ?? null, buildMs: r.durationMs } };
   },
 };
@@ -280,7 +284,9 @@ const allImagesBuild: Step = {
   async run(ctx): Promise<StepOutcome> {
     const images = await resolvedImages(ctx, ctx.release);
     const built = Object.entries(images).filter(([, v]) => v.builds);
-    if (built.length > 0) {
+    // When the key image was the only one to build and milestone 4 just built it, do not build it twice.
+    const onlyKeyBuilt = built.length === 1 && built[0]![0] === builtThisRun.get(ctx.bundle);
+    if (built.length > 0 && !onlyKeyBuilt) {
       await ctx.confirm(`build ${built.length} image(s) on ${ctx.host.description}`);
       ctx.log(`building ${built.map(([k]) => k).join(', ')}`);
       const r = await ctx.run(composeBuildCommand(ctx.composeFor(ctx.release)), { timeoutMs: BUILD_TIMEOUT_MS });
