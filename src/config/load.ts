@@ -5,18 +5,15 @@ import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import type { BackupsConfigExtension, OffsiteDestination } from '../backup/settings.js';
-import type { z } from 'zod';
 import { ConfigError, UsageError, type SourceLocation } from '../errors.js';
-import { redactText } from '../redact/index.js';
 import { suggestionHint } from './did-you-mean.js';
 import {
-  AFTER_PATH,
-  allowedKeysAt,
   configSchema,
   PROJECT_NAME_PATTERN,
   type ParsedConfig,
 } from './schema.js';
-import { locatePath, parseYaml, throwIfErrors, type PathSegment, type PathTarget } from './yaml-positions.js';
+import type { PathSegment, PathTarget } from './yaml-positions.js';
+import { parseYamlWithSchema } from './yaml-schema.js';
 
 export const CONFIG_FILE_NAME = 'shipproof.yaml';
 /** Looked for in this order when `compose:` is not set, as `docker compose` does. */
@@ -181,123 +178,8 @@ interface ConfigSource {
 }
 
 function parseConfigText(text: string, file: string): ConfigSource {
-  const { doc, lineCounter } = parseYaml(text, file);
-  const base = path.basename(file);
-
-  const data: unknown = doc.toJS() ?? {};
-  const result = configSchema.safeParse(data);
-  const locate = (at: readonly PathSegment[], target: PathTarget = 'value'): SourceLocation => {
-    const { line, column } = locatePath(doc, lineCounter, at, target);
-    return { file, line, column };
-  };
-  if (!result.success) {
-    const context: IssueContext = { data, base, locate };
-    throwIfErrors(flattenIssues(result.error.issues, data, []).flatMap((issue) => issueToErrors(issue, context)));
-  }
-  return { parsed: result.data as ParsedConfig, locate };
-}
-
-// ---- zod issues → sentences ----
-
-type Issue = z.core.$ZodIssue;
-type LocatedIssue = Issue & { path: PathSegment[] };
-
-interface IssueContext {
-  data: unknown;
-  base: string;
-  locate: (at: readonly PathSegment[], target?: PathTarget) => SourceLocation;
-}
-
-/**
- * Makes issue paths absolute and replaces a failed union by the issues of the one branch whose type
- * matched the input (an object given where "string or object" is allowed gets the object's issues).
- */
-function flattenIssues(issues: readonly Issue[], data: unknown, prefix: readonly PathSegment[]): LocatedIssue[] {
-  return issues.flatMap((issue): LocatedIssue[] => {
-    const at = [...prefix, ...(issue.path as PathSegment[])];
-    if (issue.code === 'invalid_union') {
-      const input = valueAt(data, at);
-      const matching = issue.errors.filter((branch) => !branch.some((i) => i.path.length === 0 && isTypeMismatch(i, input)));
-      if (matching.length === 1) return flattenIssues(matching[0] as Issue[], data, at);
-    }
-    return [{ ...issue, path: at } as LocatedIssue];
-  });
-}
-
-function isTypeMismatch(issue: Issue, input: unknown): boolean {
-  if (issue.code === 'invalid_type') return true;
-  return issue.code === 'invalid_value' && !issue.values.some((v) => typeof v === typeof input);
-}
-
-function issueToErrors(issue: LocatedIssue, ctx: IssueContext): ConfigError[] {
-  const at: PathSegment[] = issue.path;
-  const parent = at.slice(0, -1);
-  const last = String(at[at.length - 1]);
-  // "in shipproof.yaml" at the top level, "under \"targets.prod\"" below it.
-  const placeOf = (p: readonly PathSegment[]) => (p.length === 0 ? `in ${ctx.base}` : `under "${formatPath(p)}"`);
-
-  if (issue.code === 'unrecognized_keys') {
-    const allowed = allowedKeysAt(at) ?? [];
-    return issue.keys.map(
-      (key) =>
-        new ConfigError(`Unknown key "${key}" ${placeOf(at)}.`, {
-          location: ctx.locate([...at, key], 'key'),
-          hint: suggestionHint(key, allowed),
-        }),
-    );
-  }
-  if (issue.code === 'invalid_key') {
-    const phrase = issue.issues[0]?.message ?? 'a valid name';
-    return [new ConfigError(`The name "${last}" ${placeOf(parent)} must be ${phrase}.`, { location: ctx.locate(at, 'key') })];
-  }
-
-  const value = valueAt(ctx.data, at);
-  if (value === undefined && issue.code === 'invalid_type' && at.length > 0) {
-    return [
-      new ConfigError(`Missing key "${last}" ${placeOf(parent)}.`, {
-        location: ctx.locate(at),
-        hint: `"${last}" must be ${issue.message}.`,
-      }),
-    ];
-  }
-  const subject = at.length === 0 ? ctx.base : `"${formatPath(at)}"`;
-  if (issue.code === 'custom' && issue.params?.form === AFTER_PATH.form) {
-    return [new ConfigError(`${subject} ${issue.message}.`, { location: ctx.locate(at) })];
-  }
-  const hint =
-    issue.code === 'invalid_value' && typeof value === 'string'
-      ? suggestionHint(value, issue.values.filter((v): v is string => typeof v === 'string'), 'Allowed values')
-      : undefined;
-  return [new ConfigError(`${subject} must be ${issue.message}, got ${describeValue(value)}.`, { location: ctx.locate(at), hint })];
-}
-
-/** "targets.prod.maxChannels", "health[0].url". */
-function formatPath(at: readonly PathSegment[]): string {
-  return at.reduce<string>((out, seg) => (typeof seg === 'number' ? `${out}[${seg}]` : out === '' ? seg : `${out}.${seg}`), '');
-}
-
-function valueAt(data: unknown, at: readonly PathSegment[]): unknown {
-  let current = data;
-  for (const seg of at) {
-    if (current === null || typeof current !== 'object') return undefined;
-    current = (current as Record<PathSegment, unknown>)[seg];
-  }
-  return current;
-}
-
-function describeValue(value: unknown): string {
-  if (value === undefined) return 'nothing';
-  if (value === null) return 'an empty value';
-  if (Array.isArray(value)) return 'a list';
-  if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') {
-    // Messages never repeat what may be a secret: an assignment keeps only its name, and
-    // credential shapes (a password in a URL, tokens) go through the redactor.
-    const assignment = /^([A-Za-z_][A-Za-z0-9_]*)=/.exec(value);
-    const shown = assignment === null ? redactText(value) : `${assignment[1]}=…`;
-    return JSON.stringify(shown.length > 80 ? `${shown.slice(0, 77)}...` : shown);
-  }
-  return String(value);
+  const { data, locate } = parseYamlWithSchema(text, file, configSchema);
+  return { parsed: data as ParsedConfig, locate };
 }
 
 // ---- resolution: defaults and absolute paths ----

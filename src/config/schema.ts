@@ -4,6 +4,7 @@
 // schema only parses, so `z.input` is what people write and `z.output` what load.ts resolves.
 import { z } from 'zod';
 import { DURATION_FORMS, parseDuration } from './duration.js';
+import { keysAt } from './yaml-schema.js';
 
 export const ENGINES = ['postgres', 'mariadb', 'redis', 'sqlite', 'volume', 'vault', 'minio', 'mongodb'] as const;
 export type Engine = (typeof ENGINES)[number];
@@ -446,42 +447,6 @@ export function configJsonSchema(): object {
  */
 export function allowedKeysAt(path: readonly PropertyKey[]): string[] | undefined {
   return keysAt(configSchema, path);
-}
-
-interface SchemaInternals {
-  _zod: { def: { type: string; [key: string]: unknown } };
-}
-
-function keysAt(schema: unknown, path: readonly PropertyKey[]): string[] | undefined {
-  const def = (schema as SchemaInternals)._zod.def;
-  switch (def.type) {
-    case 'object': {
-      const shape = def.shape as Record<string, unknown>;
-      if (path.length === 0) return Object.keys(shape);
-      const [head, ...rest] = path;
-      return head !== undefined && typeof head === 'string' && head in shape ? keysAt(shape[head], rest) : undefined;
-    }
-    case 'record':
-      return path.length === 0 ? undefined : keysAt(def.valueType, path.slice(1));
-    case 'array':
-      return path.length === 0 ? undefined : keysAt(def.element, path.slice(1));
-    case 'union':
-      for (const option of def.options as unknown[]) {
-        const keys = keysAt(option, path);
-        if (keys !== undefined) return keys;
-      }
-      return undefined;
-    case 'pipe':
-      return keysAt(def.in, path);
-    case 'optional':
-    case 'nullable':
-    case 'default':
-    case 'prefault':
-    case 'readonly':
-      return keysAt(def.innerType, path);
-    default:
-      return undefined;
-  }
 }
 
 function isHttpUrl(text: string): boolean {

@@ -10,7 +10,7 @@ import { displayPath } from '../config/load.js';
 import { ConfigError } from '../errors.js';
 import { writeFileAtomic } from '../evidence/atomic-write.js';
 import { assertNoSecrets } from '../redact/index.js';
-import { parseYamlWithSchema } from '../verify/yaml-schema.js';
+import { parseYamlWithSchema } from '../config/yaml-schema.js';
 
 export const LOCK_FILE_NAME = 'shipproof.lock';
 

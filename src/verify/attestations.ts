@@ -10,7 +10,7 @@ import { throwIfErrors } from '../config/yaml-positions.js';
 import { ConfigError } from '../errors.js';
 import { attestationFileSchema, type Attestation, type HumanItemSpec } from './schema.js';
 import type { HumanOutcome } from './types.js';
-import { parseYamlWithSchema } from './yaml-schema.js';
+import { parseYamlWithSchema } from '../config/yaml-schema.js';
 
 export interface AttestationFile {
   /** Absolute. */

@@ -10,7 +10,7 @@ import { ConfigError, UsageError } from '../errors.js';
 import { handoverSectionSchema, type HandoverSection } from '../handover/schema.js';
 import { lintSectionSchema, type LintSection } from '../lint/schema.js';
 import { verifySectionSchema, type VerifySection } from './schema.js';
-import { parseYamlWithSchema, type Locate } from './yaml-schema.js';
+import { parseYamlWithSchema, type Locate } from '../config/yaml-schema.js';
 
 export const SETTINGS_FILE_NAME = 'shipproof.verify.yaml';
 

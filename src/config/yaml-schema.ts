@@ -1,11 +1,11 @@
-// A YAML file checked against a zod schema, every problem a ConfigError at file:line:column with
-// what was expected, unknown keys with "did you mean". The same sentences as src/config/load.ts
-// gives for shipproof.yaml, for the files verify, lint, pin and handover read.
+// A YAML file checked against a zod schema: every problem a ConfigError at file:line:column with
+// what was expected, unknown keys with "did you mean". shipproof.yaml and every other file
+// shipproof reads (must-haves, attestations, the image lock) go through here.
 import path from 'node:path';
 import type { z } from 'zod';
-import { suggestionHint } from '../config/did-you-mean.js';
-import { AFTER_PATH } from '../config/schema.js';
-import { locatePath, parseYaml, throwIfErrors, type PathSegment, type PathTarget } from '../config/yaml-positions.js';
+import { suggestionHint } from './did-you-mean.js';
+import { AFTER_PATH } from './schema.js';
+import { locatePath, parseYaml, throwIfErrors, type PathSegment, type PathTarget } from './yaml-positions.js';
 import { ConfigError, type SourceLocation } from '../errors.js';
 import { redactText } from '../redact/index.js';
 
