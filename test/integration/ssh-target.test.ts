@@ -1,6 +1,7 @@
 // SshTarget against the real test sshd started by scripts/setup-test-env.sh (127.0.0.1:2222).
 import { execFileSync } from 'node:child_process';
 import { createHash, randomBytes, randomInt } from 'node:crypto';
+import { requireTestEnv } from '../helpers/test-env.js';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,35 +19,10 @@ interface SshTestEnv {
   hostPubKey: string;
 }
 
-const FIX = 'run: sudo bash scripts/setup-test-env.sh';
-
-/** Reads the `export K=V` lines of env.sh; fails (never skips) when the test environment is missing. */
+/** The shared test environment (fails, never skips, when it is missing), in this file's shape. */
 function loadSshTestEnv(): SshTestEnv {
-  const file = join(process.env.SHIPPROOF_TEST_HOME ?? '/var/lib/shipproof-test', 'env.sh');
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch {
-    throw new Error(`The SSH test environment is missing (${file} not found); ${FIX}`);
-  }
-  const vars = new Map<string, string>();
-  for (const line of text.split('\n')) {
-    const m = /^\s*export\s+([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
-    if (m?.[1] !== undefined && m[2] !== undefined) vars.set(m[1], m[2].trim().replace(/^(['"])(.*)\1$/, '$2'));
-  }
-  const get = (k: string): string => {
-    const v = vars.get(`SHIPPROOF_TEST_SSH_${k}`);
-    if (v === undefined || v === '') throw new Error(`${file} does not set SHIPPROOF_TEST_SSH_${k}; ${FIX}`);
-    return v;
-  };
-  return {
-    host: get('HOST'),
-    port: Number(get('PORT')),
-    user: get('USER'),
-    key: get('KEY'),
-    knownHosts: get('KNOWN_HOSTS'),
-    hostPubKey: get('HOST_PUBKEY'),
-  };
+  const e = requireTestEnv();
+  return { host: e.sshHost, port: e.sshPort, user: e.sshUser, key: e.sshKey, knownHosts: e.knownHosts, hostPubKey: e.hostPubKey };
 }
 
 let env: SshTestEnv;
