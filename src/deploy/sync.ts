@@ -12,7 +12,20 @@ export function localTarCommand(root: string): string[] {
   return ['tar', '-c', '-f', '-', '-C', root, '--null', '--no-recursion', '-T', '-'];
 }
 
+/**
+ * Uploads, and tries once more when the server's unpack fails: the unpack is idempotent (it works
+ * in <release>.partial), and once in a CI run here the server's tar saw no archive on a first upload.
+ */
 export async function uploadBundle(host: Target, bundle: Bundle, releaseDir: string, timeoutMs = 10 * 60_000): Promise<void> {
+  try {
+    await uploadOnce(host, bundle, releaseDir, timeoutMs);
+  } catch (e) {
+    if (!(e instanceof ShipproofError) || !e.message.startsWith('Unpacking')) throw e;
+    await uploadOnce(host, bundle, releaseDir, timeoutMs);
+  }
+}
+
+async function uploadOnce(host: Target, bundle: Bundle, releaseDir: string, timeoutMs: number): Promise<void> {
   const [file, ...args] = localTarCommand(bundle.root);
   const tar = spawn(file!, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let tarErr = '';
@@ -29,12 +42,15 @@ export async function uploadBundle(host: Target, bundle: Bundle, releaseDir: str
   let remoteErr = '';
   remote.stderr.on('data', (d: Buffer) => (remoteErr += d.toString()));
   remote.stdout.resume();
-  await pipeline(tar.stdout, remote.stdin).catch(() => undefined);
+  let sent = 0;
+  tar.stdout.on('data', (c: Buffer) => (sent += c.length));
+  let pipeErr: unknown;
+  await pipeline(tar.stdout, remote.stdin).catch((e: unknown) => (pipeErr = e));
   const [tarCode, end] = await Promise.all([tarDone, remote.done]);
   if (tarCode !== 0) throw new ShipproofError(`Packing the release failed (tar exited with ${tarCode}).`, { hint: tarErr.trim().slice(0, 300) });
   if (end.exitCode !== 0) {
     throw new ShipproofError(`Unpacking the release on ${host.description} failed${end.timedOut ? ' (timed out)' : ''}.`, {
-      hint: remoteErr.trim().slice(0, 300) || 'Is there free disk space, and may this user write to the app folder?',
+      hint: `${remoteErr.trim().slice(0, 300) || 'Is there free disk space, and may this user write to the app folder?'} (${sent} bytes were sent${pipeErr === undefined ? '' : `; the stream broke: ${String(pipeErr)}`})`,
     });
   }
 }

@@ -154,7 +154,7 @@ describe.each(['local', 'ssh'] as const)('deploy through the %s target', (kind) 
     expect(r.code).toBe(1);
     expect(r.stdout, r.stderr).not.toBe('');
     const out = JSON.parse(r.stdout) as { outcome: string; milestones: { number: number; status: string; reason?: string }[]; rollback: { healthy: boolean } };
-    expect(out.outcome).toBe('rolled-back');
+    expect(out.outcome, r.stdout + r.stderr).toBe('rolled-back');
     const failed = out.milestones.find((m) => m.status === 'fail')!;
     expect([6, 7]).toContain(failed.number);
     expect(failed.reason).toMatch(/restarting|exited|timed out/);
@@ -173,7 +173,7 @@ describe.each(['local', 'ssh'] as const)('deploy through the %s target', (kind) 
     const r = await cli(f, ['--json', 'deploy', '--yes']);
     expect(r.code).toBe(1);
     const out = JSON.parse(r.stdout) as { outcome: string; milestones: { number: number; status: string; reason?: string }[] };
-    expect(out.outcome).toBe('rolled-back');
+    expect(out.outcome, r.stdout + r.stderr).toBe('rolled-back');
     expect(out.milestones.find((m) => m.number === 7)).toMatchObject({ status: 'fail', reason: expect.stringMatching(/unhealthy|HTTP 404|timed out/) });
     expect(await served(f)).toBe('A');
   });
