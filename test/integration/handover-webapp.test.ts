@@ -77,6 +77,9 @@ deploy:
   keyService: web
   healthTimeout: 150s
   healthInterval: 2s
+backups:
+  images:
+    volume: shipproof-offline/busybox:1.35
 `,
   );
   writeFileSync(join(dir, 'shipproof.verify.yaml'), readFileSync(MUST_HAVES, 'utf8').replaceAll('__HTTPS__', String(https)));
