@@ -1,5 +1,5 @@
 // The bundle of a release: exactly the files a deploy needs on the server — the compose files,
-// each build context, bind-mounted config files and shipproof.yaml — never env files (their values
+// each build context, bind-mounted config files, shipproof.yaml and shipproof.lock — never env files (their values
 // stay on the server) and never .git or the evidence folder. Its sha256 names the release, so the
 // same source always makes the same release (idempotent re-deploys).
 import { createHash } from 'node:crypto';
@@ -96,6 +96,9 @@ export async function computeBundle({ config, compose, fingerprints = [] }: Bund
   };
   for (const f of config.composeFiles) files.set(inside(f, 'The compose file'), f);
   if (config.configPath) files.set(inside(config.configPath, 'shipproof.yaml'), config.configPath);
+  // The image lock decides what runs: a changed lock is a new release.
+  const lockFile = path.join(root, 'shipproof.lock');
+  if (await stat(lockFile).then((x) => x.isFile(), () => false)) files.set('shipproof.lock', lockFile);
   for (const s of compose.services) {
     if (s.build) {
       const ctx = path.resolve(compose.projectDir, s.build.context);

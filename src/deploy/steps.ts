@@ -16,6 +16,8 @@ import {
   inspectImagesCommand,
 } from '../docker/commands.js';
 import type { CheckResult } from '../evidence/predicate-schema.js';
+import { parseImageInspect } from '../docker/parse.js';
+import { LOCK_FILE_NAME, readImageLock } from '../pin/lock.js';
 import { MILESTONES } from '../milestones/catalog.js';
 import { composeProbe, dockerDaemonProbe, dockerEngineProbe } from '../probes/docker.js';
 import { diskProbe } from '../probes/disk.js';
@@ -71,6 +73,24 @@ export async function resolvedImages(ctx: StepContext, release: string): Promise
 /** The tag shipproof keeps for a release's built image, so a rollback can restore it. */
 export function releaseTag(project: string, service: string, release: string): string {
   return `shipproof-release/${project}-${service}:${release}`.toLowerCase();
+}
+
+/** Published images on the host that differ from what shipproof.lock pins (built images are the release's own). */
+async function lockedImageProblems(ctx: StepContext, images: Record<string, { image: string; builds: boolean }>): Promise<string[]> {
+  const lock = await readImageLock(ctx.config.rootDir);
+  if (lock === undefined) return [];
+  const problems: string[] = [];
+  for (const entry of lock.images) {
+    for (const svc of entry.services) {
+      const img = images[svc];
+      if (img === undefined || img.builds) continue;
+      const r = await ctx.run(inspectImagesCommand([img.image]), { timeoutMs: 30_000 });
+      const info = r.exitCode === 0 ? parseImageInspect(r.stdout)[0] : undefined;
+      const matches = entry.source === 'local' ? info?.id === entry.digest : (info?.repoDigests ?? []).some((d) => d.endsWith(`@${entry.digest}`));
+      if (!matches) problems.push(`${svc} runs ${img.image}, which is not the image ${LOCK_FILE_NAME} pins (${entry.pinned}); pull that digest or run \`shipproof pin\` again`);
+    }
+  }
+  return problems;
 }
 
 async function imagesPresent(ctx: StepContext, refs: string[]): Promise<string[]> {
@@ -306,6 +326,9 @@ const allImagesBuild: Step = {
       }
     }
     if (missing.length) return { status: 'fail', reason: `image(s) not available on the host: ${missing.join(', ')}`, observations: { missing } };
+    // shipproof.lock (from `shipproof pin`): a published image must be the very one pinned.
+    const lockProblems = await lockedImageProblems(ctx, images);
+    if (lockProblems.length) return { status: 'fail', reason: lockProblems.join('; '), observations: { lockFile: LOCK_FILE_NAME } };
     // Keep this release's built images under our own tags, so a rollback can bring them back.
     const tagged: ReleaseRecord['images'] = {};
     for (const [svc, v] of built) {
