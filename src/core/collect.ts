@@ -11,7 +11,7 @@ import { loadCompose } from '../compose/load.js';
 import type { ComposeProject as ComposeModel } from '../compose/model.js';
 import { Docker } from '../docker/docker.js';
 import { isShipproofError } from '../errors.js';
-import type { CheckResult, EvidencePredicate, EvidenceStatement } from '../evidence/predicate-schema.js';
+import type { CheckResult, CommandRecord, EvidencePredicate, EvidenceStatement } from '../evidence/predicate-schema.js';
 import { EVIDENCE_PREDICATE_TYPE, STATEMENT_TYPE } from '../evidence/predicate-schema.js';
 import { LocalTarget } from '../targets/local.js';
 import { createTarget, type CreateTargetOptions } from '../targets/create.js';
@@ -57,7 +57,10 @@ export async function planProbes(
   return { target, probes: probes.map((probe) => ({ probe, commands: probe.plan(ctx) })) };
 }
 
-export async function runProbe(probe: Probe, base: Omit<ProbeContext, 'run' | 'runLocal' | 'signal'>): Promise<CheckResult> {
+/** Reads shared by the probes of one collect run, each with the command records behind it. */
+export type SharedReads = Map<string, Promise<{ value: unknown; records: CommandRecord[] }>>;
+
+export async function runProbe(probe: Probe, base: Omit<ProbeContext, 'run' | 'runLocal' | 'signal' | 'once'>, shared?: SharedReads): Promise<CheckResult> {
   const started = Date.now();
   const timeoutMs = probe.timeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS;
   const ac = new AbortController();
@@ -68,6 +71,21 @@ export async function runProbe(probe: Probe, base: Omit<ProbeContext, 'run' | 'r
     signal: ac.signal,
     run: (argv, o) => recorder.run(base.host, argv, o),
     runLocal: (argv, o) => recorder.run(local, argv, o),
+    ...(shared === undefined
+      ? {}
+      : {
+          once: async <T>(key: string, read: (run: ProbeContext['run']) => Promise<T>): Promise<T> => {
+            let entry = shared.get(key);
+            if (entry === undefined) {
+              const own = new CommandRecorder(new AbortController().signal);
+              entry = read((argv, o) => own.run(base.host, argv, o)).then((value) => ({ value, records: own.records }));
+              shared.set(key, entry);
+            }
+            const { value, records } = await entry;
+            recorder.records.push(...records);
+            return value as T;
+          },
+        }),
   };
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<ProbeOutcome>((resolve) => {
@@ -150,9 +168,10 @@ export async function collect(o: CollectOptions): Promise<CollectResult> {
     // Connect once up front: an unreachable host, a refused login or a host key problem is one
     // clear error (exit 1), not eighteen probe errors.
     await host.exec(['true'], { timeoutMs: 30_000 });
+    const shared: SharedReads = new Map();
     results = await Promise.all(
       probes.map(async (probe) => {
-        const r = await runProbe(probe, { config: o.config, target: resolved, compose, host, docker });
+        const r = await runProbe(probe, { config: o.config, target: resolved, compose, host, docker }, shared);
         o.onProbeDone?.(r.id, r.status);
         return r;
       }),

@@ -11,13 +11,18 @@ export function expectedServices(model: ComposeModel | undefined): string[] {
   return (model?.services ?? []).filter((s) => s.profiles.length === 0).map((s) => s.name);
 }
 
-/** The project's containers, read with two recorded commands. */
+/** The project's containers, read with two recorded commands (once per collect run). */
 export async function readContainers(ctx: ProbeContext): Promise<ContainerInfo[]> {
-  const ids = await ctx.run(projectContainerIdsCommand(ctx.config.project));
+  const read = (run: ProbeContext['run']): Promise<ContainerInfo[]> => readContainersWith(run, ctx.config.project);
+  return ctx.once ? ctx.once('containers', read) : read(ctx.run);
+}
+
+async function readContainersWith(run: ProbeContext['run'], project: string): Promise<ContainerInfo[]> {
+  const ids = await run(projectContainerIdsCommand(project));
   if (ids.exitCode !== 0) throw new Error('docker ps failed: is the daemon running?');
   const list = ids.stdout.split('\n').map((l) => l.trim()).filter(Boolean);
   if (list.length === 0) return [];
-  const r = await ctx.run(inspectContainersCommand(list));
+  const r = await run(inspectContainersCommand(list));
   return r.stdout.trim() === '' ? [] : parseContainerInspect(r.stdout);
 }
 

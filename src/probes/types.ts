@@ -38,6 +38,12 @@ export interface ProbeContext extends PlanContext {
   runLocal(argv: readonly string[], options?: RunOptions): Promise<ExecResult>;
   /** Abort when the probe's time is up. */
   signal: AbortSignal;
+  /**
+   * Within one collect run: reads shared by several probes (the project's containers) run once;
+   * every probe that used the result still records the commands behind it. Absent elsewhere
+   * (the health gate must see fresh state on every look).
+   */
+  once?: <T>(key: string, read: (run: ProbeContext['run']) => Promise<T>) => Promise<T>;
 }
 
 export interface Probe {
