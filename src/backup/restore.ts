@@ -1,8 +1,9 @@
 // `restore <backup> --into <service>`: a real restore into the live service. It asks for consent
 // (or --yes), checks the file against its manifest, takes a fresh backup of the service first
 // (and stops if that fails), restores with the tool the manifest names, then reads the service
-// back and compares with the backup's fingerprint. PostgreSQL, MariaDB and volume archives are
-// supported; Redis and SQLite are not yet (rehearse them, then restore by hand).
+// back and compares with the backup's fingerprint. PostgreSQL, MariaDB, volume archives, Redis
+// (RDB swapped in with the service stopped) and SQLite (files swapped in, service always
+// stopped: a running writer keeps the old inode and its -wal open) are supported.
 import type { ResolvedConfig, ResolvedTarget } from '../config/load.js';
 import type { Docker } from '../docker/docker.js';
 import { CheckFailedError, isShipproofError, ShipproofError, UsageError } from '../errors.js';
@@ -28,6 +29,12 @@ import { FanOut, runPipeline } from './stream.js';
 import { findBackup, readBackupsFolder, type ListedBackup } from './store.js';
 import { decryptStream } from './crypto.js';
 import { PassThrough } from 'node:stream';
+import { randomBytes } from 'node:crypto';
+import type { ComposeProject as ComposeModel } from '../compose/model.js';
+import type { LiveService } from './engines/types.js';
+import type { SqliteFingerprint } from './fingerprint/types.js';
+import { requireVolumes } from './live.js';
+import { liveRedisFingerprint, rdbPathInVolumes, redisLayout, rdbToTarCommand, swapBackCommand, swapCommitCommand, swapInCommand, volumeSqliteFingerprint, waitRedisReady } from './restore-swap.js';
 
 /** Credentials as the dump scripts read them, then `$@` runs with PGPASSWORD / MYSQL_PWD exported. */
 const PG_CREDENTIALS = PG_DUMP_SCRIPT.split('\n').filter((l) => !l.startsWith('exec ')).join('\n');
@@ -85,7 +92,7 @@ export interface RestoreIntoResult {
   statement: EvidenceStatement;
 }
 
-const SUPPORTED = ['postgres', 'mariadb', 'volume'] as const;
+const SUPPORTED = ['postgres', 'mariadb', 'volume', 'redis', 'sqlite'] as const;
 
 function message(e: unknown): string {
   return (isShipproofError(e) || e instanceof Error ? e.message : String(e)).replace(/\.$/, '');
@@ -129,7 +136,11 @@ export async function restoreInto(o: RestoreIntoOptions): Promise<RestoreIntoRes
     try {
       if (!live) throw new ShipproofError(`${o.service} was not found.`);
       let readBack: Fingerprint;
-      if (m.engine === 'volume') {
+      if (m.engine === 'redis') {
+        readBack = await restoreRedisInto(o, backup, live, compose, recorder);
+      } else if (m.engine === 'sqlite') {
+        readBack = await restoreSqliteInto(o, backup, live, compose, recorder);
+      } else if (m.engine === 'volume') {
         const helper = m.restoreImage.id;
         const outcome = await withVolumeUsersStopped({ host: o.host, docker: o.docker, project: o.config.project, compose, volumes: live.volumes, recorder }, async () => {
           await restoreStream(o, backup, [volumeReplaceCommand(helper, live.volumes)], 'replace the volume contents', recorder);
@@ -195,22 +206,23 @@ function volumeReplaceCommand(image: string, volumes: readonly DataVolume[]): st
   });
 }
 
-async function restoreStream(o: RestoreIntoOptions, backup: ListedBackup, stages: string[][], name: string, recorder: CommandRecorder): Promise<string[]> {
+async function restoreStream(o: RestoreIntoOptions, backup: ListedBackup, stages: string[][], name: string | string[], recorder: CommandRecorder): Promise<string[]> {
+  const names = typeof name === 'string' ? [name] : name;
   let r;
   if (backup.manifest.encryption === null) {
-    r = await runPipeline({ host: o.host, stages, stageNames: [name], options: { feedFrom: backup.path }, timeoutMs: 6 * 3_600_000 });
+    r = await runPipeline({ host: o.host, stages, stageNames: names, options: { feedFrom: backup.path }, timeoutMs: 6 * 3_600_000 });
   } else {
     const cipher = new PassThrough({ highWaterMark: 1 << 20 });
     const reading = o.host.getStream(backup.path, cipher).catch((e: unknown) => cipher.destroy(e as Error));
     const plain = await decryptStream(cipher, o.identity as string);
-    r = await runPipeline({ host: o.host, stages, stageNames: [name], options: { feedStdin: true }, stdin: plain, timeoutMs: 6 * 3_600_000 });
+    r = await runPipeline({ host: o.host, stages, stageNames: names, options: { feedStdin: true }, stdin: plain, timeoutMs: 6 * 3_600_000 });
     await reading;
   }
   recorder.records.push(r.record);
   if (!r.ok) {
     const summary = parsePgRestoreMarkers(r.markers);
     if (summary && summary.unexpected > 0) throw new ShipproofError(`psql reported ${summary.unexpected} unexpected error(s)${summary.first ? `; the first: ${summary.first}` : ''}`);
-    throw new ShipproofError(`${name} failed: ${r.reason ?? 'unknown reason'}`);
+    throw new ShipproofError(`${names.join(' | ')} failed: ${r.reason ?? 'unknown reason'}`);
   }
   return r.markers;
 }
@@ -220,4 +232,97 @@ async function readLive(host: Target, stages: string[][], sink: FingerprintSink,
   recorder.records.push(r.record);
   if (!r.ok) throw new ShipproofError(`reading the service back failed: ${r.reason ?? 'unknown reason'}`);
   return sink.result(r.markers);
+}
+
+/** Puts the kept-aside files back with the volume's users stopped; says what went wrong if it could not. */
+async function swapBack(o: RestoreIntoOptions, image: string, live: LiveService, compose: ComposeModel | undefined, files: string[], labels: Record<string, string>, recorder: CommandRecorder, stopped: boolean): Promise<string | undefined> {
+  const run = async (): Promise<void> => {
+    const r = await recorder.run(o.host, swapBackCommand(image, live.volumes, files, labels), { timeoutMs: 600_000 });
+    if (r.exitCode !== 0) throw new ShipproofError('the helper that puts the old files back failed');
+  };
+  try {
+    if (stopped) {
+      await run();
+      return undefined;
+    }
+    const outcome = await withVolumeUsersStopped({ host: o.host, docker: o.docker, project: o.config.project, compose, volumes: live.volumes, recorder }, run);
+    if (outcome.error !== undefined) return message(outcome.error);
+    return outcome.restartProblem;
+  } catch (e) {
+    return message(e);
+  }
+}
+
+function rolledBack(e: unknown, problem: string | undefined): ShipproofError {
+  return new ShipproofError(`${message(e)}; ${problem === undefined ? 'the old data was put back' : `putting the old data back failed too (${problem}): the old files are kept as *.shipproof-old on the volume`}`);
+}
+
+/** Redis: stop, swap the RDB in (old one kept aside), start, wait until loaded, fingerprint as the rehearsal does; put the old RDB back on any failure. */
+async function restoreRedisInto(o: RestoreIntoOptions, backup: ListedBackup, live: LiveService, compose: ComposeModel | undefined, recorder: CommandRecorder): Promise<Fingerprint> {
+  const m = backup.manifest;
+  const c = live.container;
+  if (!c?.running) throw new ShipproofError(`${o.service} is not running; start it before restoring into it`);
+  const layout = await redisLayout(o.host, c.name, recorder);
+  // With AOF on, Redis loads the AOF at start and ignores the RDB put in place.
+  if (layout.appendonly) throw new ShipproofError(`${o.service} has appendonly (AOF) on, so Redis would ignore a restored RDB; restore it by hand`);
+  const rel = rdbPathInVolumes(layout, live.volumes);
+  if (rel === undefined) throw new ShipproofError(`the RDB directory of ${o.service} (${layout.dir}) is not in a named volume shipproof knows`);
+  const image = m.restoreImage.id;
+  const labels = { 'shipproof.restore': 'live' };
+  let attempted = false;
+  try {
+    const outcome = await withVolumeUsersStopped({ host: o.host, docker: o.docker, project: o.config.project, compose, volumes: live.volumes, recorder }, async () => {
+      attempted = true;
+      o.onProgress?.(`${o.service}: putting the RDB from ${m.id} in place`);
+      await restoreStream(o, backup, [rdbToTarCommand(image, rel), swapInCommand(image, live.volumes, 'redis', [rel], labels)], ['wrap the RDB', 'stage, check and swap in the RDB'], recorder);
+    });
+    if (outcome.error !== undefined) throw outcome.error;
+    if (outcome.restartProblem) throw new ShipproofError(outcome.restartProblem);
+    o.onProgress?.(`${o.service}: waiting for Redis to load the data`);
+    await waitRedisReady(o.host, c.name, recorder);
+    const fp = await liveRedisFingerprint(o.host, c.name, image, labels, recorder);
+    const mismatches = compareFingerprints(m.fingerprint, fp);
+    if (mismatches.length) throw new ShipproofError(`after the restore ${o.service} differs from the backup: ${summarizeMismatches(mismatches, 3).join('; ')}`);
+    await recorder.run(o.host, swapCommitCommand(image, live.volumes, [rel], labels), { timeoutMs: 120_000 });
+    return fp;
+  } catch (e) {
+    if (!attempted) throw e;
+    o.onProgress?.(`${o.service}: the restore failed; putting the old data back`);
+    const problem = await swapBack(o, image, live, compose, [rel], labels, recorder, false);
+    if (problem === undefined) await waitRedisReady(o.host, c.name, recorder).catch(() => undefined);
+    throw rolledBack(e, problem);
+  }
+}
+
+/**
+ * SQLite: always with the service stopped (a running writer keeps the replaced file's inode and
+ * its -wal open, so its next write would go to the old data or corrupt the new). The copies are
+ * staged beside the live files, integrity-checked, renamed into place, then fingerprinted while the
+ * service is still stopped (once it starts it writes, and the counts move on); on any failure the
+ * old files are put back before the service starts again.
+ */
+async function restoreSqliteInto(o: RestoreIntoOptions, backup: ListedBackup, live: LiveService, compose: ComposeModel | undefined, recorder: CommandRecorder): Promise<Fingerprint> {
+  const m = backup.manifest;
+  const files = (m.fingerprint as SqliteFingerprint).databases.map((d) => d.path);
+  if (files.length === 0) throw new ShipproofError(`the backup ${m.id} lists no SQLite database`);
+  await requireVolumes(o.host, live.volumes);
+  const image = m.restoreImage.id;
+  const labels = { 'shipproof.restore': 'live' };
+  const outcome = await withVolumeUsersStopped({ host: o.host, docker: o.docker, project: o.config.project, compose, volumes: live.volumes, recorder }, async () => {
+    try {
+      o.onProgress?.(`${o.service}: putting the SQLite files from ${m.id} in place`);
+      await restoreStream(o, backup, [swapInCommand(image, live.volumes, 'sqlite', files, labels)], 'stage, check and swap in the SQLite files', recorder);
+      const fp = await volumeSqliteFingerprint(o.host, image, live.volumes, files, labels, `shipproof-restore-${randomBytes(4).toString('hex')}`, recorder);
+      const mismatches = compareFingerprints(m.fingerprint, fp);
+      if (mismatches.length) throw new ShipproofError(`the restored files differ from the backup: ${summarizeMismatches(mismatches, 3).join('; ')}`);
+      const r = await recorder.run(o.host, swapCommitCommand(image, live.volumes, files, labels), { timeoutMs: 120_000 });
+      if (r.exitCode !== 0) throw new ShipproofError('could not remove the old files kept aside');
+      return fp;
+    } catch (e) {
+      throw rolledBack(e, await swapBack(o, image, live, compose, files, labels, recorder, true));
+    }
+  });
+  if (outcome.error !== undefined) throw outcome.error;
+  if (outcome.restartProblem) throw new ShipproofError(`The data was restored, but ${outcome.restartProblem}.`);
+  return outcome.value as Fingerprint;
 }

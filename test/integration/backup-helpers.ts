@@ -12,6 +12,21 @@ export function listModes(dir: string): Record<string, number> {
   return Object.fromEntries(readdirSync(dir).map((n) => [n, statSync(`${dir}/${n}`).mode & 0o777]));
 }
 
+/**
+ * Waits until no rehearsal scratch is left on the engine. Other test files may be rehearsing at the
+ * same moment (their scratch is gone when they finish), so this polls; scratch this file left
+ * behind stays, and fails the test after `timeoutMs`.
+ */
+export async function expectNoRehearsalLeftovers(timeoutMs = 90_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let left = rehearsalLeftovers();
+  while (left.length > 0 && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 1_000));
+    left = rehearsalLeftovers();
+  }
+  if (left.length > 0) throw new Error(`rehearsal scratch left on the engine: ${left.join(', ')}`);
+}
+
 /** Containers, volumes and networks labelled as rehearsal scratch, on this engine. */
 export function rehearsalLeftovers(): string[] {
   const out: string[] = [];

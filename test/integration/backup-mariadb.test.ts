@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliResult } from '../helpers/cli.js';
 import { requireDocker, requireTestEnv } from '../helpers/test-env.js';
-import { rehearsalLeftovers, runShipproof } from './backup-helpers.js';
+import { expectNoRehearsalLeftovers, runShipproof } from './backup-helpers.js';
 
 requireTestEnv();
 requireDocker();
@@ -125,7 +125,7 @@ describe('MariaDB backups', () => {
       ['fingerprint', 'pass'],
       ['cleanup', 'pass'],
     ]);
-    expect(rehearsalLeftovers()).toEqual([]);
+    await expectNoRehearsalLeftovers();
     expect(sql('select count(*) from products')).toBe('390');
   });
 

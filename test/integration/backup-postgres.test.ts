@@ -17,7 +17,7 @@ import { UsageError } from '../../src/errors.js';
 import { LocalTarget } from '../../src/targets/local.js';
 import type { CliResult } from '../helpers/cli.js';
 import { requireDocker, requireTestEnv } from '../helpers/test-env.js';
-import { listModes, rehearsalLeftovers, runShipproof } from './backup-helpers.js';
+import { listModes, expectNoRehearsalLeftovers, runShipproof } from './backup-helpers.js';
 
 const env = requireTestEnv();
 requireDocker();
@@ -174,7 +174,7 @@ describe('PostgreSQL backups', () => {
       ['cleanup', 'pass'],
     ]);
     expect(out.results.find((x) => x.id === 'fingerprint')?.observations).toMatchObject({ mismatches: 0, 'restored.rows': 1701 });
-    expect(rehearsalLeftovers()).toEqual([]);
+    await expectNoRehearsalLeftovers();
     // The live service was not touched by the rehearsal.
     expect(counts()).toEqual({ items: 501, lines: 1100 });
     expect(JSON.parse(readFileSync(join(backups, `${firstId}.rehearsal.json`), 'utf8'))).toMatchObject({ status: 'passed', mismatches: 0 });
@@ -234,7 +234,7 @@ describe('PostgreSQL backups', () => {
     expect(json<RestoreJson>(right).results.map((x) => x.status)).toEqual(['pass', 'pass', 'pass', 'pass', 'pass']);
     const identity = readFileSync(idFile, 'utf8').split('\n').find((l) => l.startsWith('AGE-SECRET-KEY-')) as string;
     for (const o of outputs) expect(o.stdout + o.stderr).not.toContain(identity);
-    expect(rehearsalLeftovers()).toEqual([]);
+    await expectNoRehearsalLeftovers();
   });
 
   it('copies off-site: pulled here and pushed to the second target, each read back and verified', async () => {

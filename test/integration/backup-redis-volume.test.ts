@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliResult } from '../helpers/cli.js';
 import { requireDocker, requireTestEnv } from '../helpers/test-env.js';
-import { rehearsalLeftovers, runShipproof } from './backup-helpers.js';
+import { expectNoRehearsalLeftovers, runShipproof } from './backup-helpers.js';
 
 requireTestEnv();
 requireDocker();
@@ -174,7 +174,7 @@ describe('Redis, volume and SQLite backups', () => {
       const out = json<RestoreJson>(r);
       expect(out.results.map((x) => x.status)).toEqual(['pass', 'pass', 'pass', 'pass']);
     }
-    expect(rehearsalLeftovers()).toEqual([]);
+    await expectNoRehearsalLeftovers();
     expect(redis('dbsize')).toBe('1');
   });
 

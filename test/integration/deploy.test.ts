@@ -70,7 +70,7 @@ health:
     url: http://127.0.0.1:${f.port}/healthz
     timeout: 2s
 deploy:
-  healthTimeout: 25s
+  healthTimeout: 60s
   healthInterval: 1s
   stableChecks: 2
 `,
@@ -182,7 +182,7 @@ describe.each(['local', 'ssh'] as const)('deploy through the %s target', (kind) 
     release(f, 'D', 'ok');
     const [a, b] = await Promise.all([cli(f, ['deploy', '--yes', '-m', 'first']), cli(f, ['deploy', '--yes', '-m', 'second'])]);
     const codes = [a.code, b.code].sort();
-    expect(codes).toEqual([0, 1]);
+    expect(codes, `first: ${a.stdout}${a.stderr}\nsecond: ${b.stdout}${b.stderr}`).toEqual([0, 1]);
     const refused = a.code === 1 ? a : b;
     expect(refused.stderr).toMatch(/Another deploy holds the lock on .*pid \d+/);
     expect(await served(f)).toBe('D');
