@@ -3,9 +3,9 @@
 // small byte scanner that knows quoted strings, because an extended INSERT holds many rows,
 // possibly across lines. A stream without the dump's closing "-- Dump completed" line is incomplete.
 import { createHash, type Hash } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { ShipproofError } from '../../errors.js';
-import type { Fingerprint, FingerprintSink, TableFingerprint } from './types.js';
+import { FingerprintWritable } from './writable-sink.js';
+import type { Fingerprint, TableFingerprint } from './types.js';
 
 const NL = 0x0a;
 const QUOTE = 0x27; // '
@@ -67,32 +67,16 @@ interface TableState {
   hash: Hash;
 }
 
-export class MysqlDumpFingerprinter extends Writable implements FingerprintSink {
+export class MysqlDumpFingerprinter extends FingerprintWritable {
   private carry: Buffer = Buffer.alloc(0);
   private database = '';
   private readonly databases: string[] = [];
   private readonly tables = new Map<string, { database: string; table: string; state: TableState }>();
   private insert: { state: TableState; counter: TupleCounter } | undefined;
   private sawTrailer = false;
-  private failure: Error | undefined;
-  private readonly finished: Promise<void>;
-
-  constructor() {
-    super({ highWaterMark: 1 << 20 });
-    this.finished = new Promise((resolve, reject) => {
-      this.once('finish', () => resolve());
-      this.once('error', reject);
-    });
-    this.finished.catch(() => undefined);
-  }
-
-  get input(): Writable {
-    return this;
-  }
 
   async result(): Promise<Fingerprint> {
-    await this.finished;
-    if (this.failure) throw this.failure;
+    await this.settled();
     const tables: TableFingerprint[] = [...this.tables.values()].map((t) => ({
       database: t.database,
       table: t.table,

@@ -4,9 +4,9 @@
 // Data lines are hashed and counted in bulk (native indexOf and hash updates), not line by line,
 // so the stream is not slowed. A stream that ends without pg_dumpall's closing line is incomplete.
 import { createHash, type Hash } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { ShipproofError } from '../../errors.js';
-import type { Fingerprint, FingerprintSink, SqlFingerprint, TableFingerprint } from './types.js';
+import { FingerprintWritable } from './writable-sink.js';
+import type { Fingerprint, SqlFingerprint, TableFingerprint } from './types.js';
 
 const NL = 0x0a;
 const TERMINATOR = Buffer.from('\\.\n');
@@ -39,7 +39,7 @@ export function parseCopyLine(line: string): string | undefined {
   return inQuotes ? undefined : body;
 }
 
-export class PgDumpFingerprinter extends Writable implements FingerprintSink {
+export class PgDumpFingerprinter extends FingerprintWritable {
   private carry: Buffer = Buffer.alloc(0);
   private inCopy = false;
   private database = '';
@@ -47,25 +47,9 @@ export class PgDumpFingerprinter extends Writable implements FingerprintSink {
   private readonly tables: TableFingerprint[] = [];
   private current: { table: string; rows: number; hash: Hash } | undefined;
   private sawTrailer = false;
-  private failure: Error | undefined;
-  private readonly finished: Promise<void>;
-
-  constructor() {
-    super({ highWaterMark: 1 << 20 });
-    this.finished = new Promise((resolve, reject) => {
-      this.once('finish', () => resolve());
-      this.once('error', reject);
-    });
-    this.finished.catch(() => undefined);
-  }
-
-  get input(): Writable {
-    return this;
-  }
 
   async result(): Promise<Fingerprint> {
-    await this.finished;
-    if (this.failure) throw this.failure;
+    await this.settled();
     const fp: SqlFingerprint = { kind: 'sql', databases: [...this.databases], tables: [...this.tables] };
     return fp;
   }

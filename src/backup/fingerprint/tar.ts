@@ -2,9 +2,9 @@
 // path, type, size, mode, and a sha256 of each file's content. Header checksums are checked, and
 // a stream that ends without the end-of-archive block is incomplete. Contents are hashed, never kept.
 import { createHash, type Hash } from 'node:crypto';
-import { Writable } from 'node:stream';
 import { ShipproofError } from '../../errors.js';
-import type { FileEntry, FileType, Fingerprint, FingerprintSink } from './types.js';
+import type { FileEntry, FileType, Fingerprint } from './types.js';
+import { FingerprintWritable } from './writable-sink.js';
 
 const BLOCK = 512;
 /** Long names and pax headers are read into memory; anything larger is not a name. */
@@ -61,32 +61,16 @@ type State =
   | { kind: 'data'; entry: FileEntry | undefined; hash: Hash | undefined; meta: Buffer[] | undefined; metaType: string; left: number; pad: number }
   | { kind: 'end' };
 
-export class TarFingerprinter extends Writable implements FingerprintSink {
+export class TarFingerprinter extends FingerprintWritable {
   private buf: Buffer = Buffer.alloc(0);
   private state: State = { kind: 'header' };
   private readonly entries: FileEntry[] = [];
   private longName: string | undefined;
   private longLink: string | undefined;
   private pax: Record<string, string> = {};
-  private failure: Error | undefined;
-  private readonly finished: Promise<void>;
-
-  constructor() {
-    super({ highWaterMark: 1 << 20 });
-    this.finished = new Promise((resolve, reject) => {
-      this.once('finish', () => resolve());
-      this.once('error', reject);
-    });
-    this.finished.catch(() => undefined);
-  }
-
-  get input(): Writable {
-    return this;
-  }
 
   async result(): Promise<Fingerprint> {
-    await this.finished;
-    if (this.failure) throw this.failure;
+    await this.settled();
     return { kind: 'files', files: [...this.entries] };
   }
 
