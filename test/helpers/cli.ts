@@ -1,5 +1,6 @@
 // Runs the real CLI as a separate process (from source, through tsx), as a user would.
 import { spawn } from 'node:child_process';
+import { expect } from 'vitest';
 import { createRequire } from 'node:module';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -32,4 +33,28 @@ export function runCli(args: string[], o: { cwd: string; env?: Record<string, st
     });
     child.stdin.end(o.stdin ?? '');
   });
+}
+
+/**
+ * The CLI bound to one project folder, keeping every result so a test can check at the end that
+ * no planted secret reached any output; `json` parses a --json answer and fails on an empty one.
+ */
+export function recordingCli(base: { cwd: string; env?: Record<string, string>; timeoutMs?: number }): {
+  cli: (args: string[], timeoutMs?: number) => Promise<CliResult>;
+  outputs: CliResult[];
+  json: <T>(r: CliResult) => T;
+} {
+  const outputs: CliResult[] = [];
+  return {
+    outputs,
+    cli: async (args, timeoutMs) => {
+      const r = await runCli(args, { ...base, timeoutMs: timeoutMs ?? base.timeoutMs ?? 180_000 });
+      outputs.push(r);
+      return r;
+    },
+    json: <T>(r: CliResult): T => {
+      expect(r.stdout, r.stderr).not.toBe('');
+      return JSON.parse(r.stdout) as T;
+    },
+  };
 }

@@ -58,3 +58,15 @@ export function requireDocker(): void {
     throw new Error(`The Docker engine is not running, and these tests need a real one. ${FIX}`);
   }
 }
+
+/** The keys of an SSH target pointing at the test sshd, as shipproof.yaml lines under a target name. */
+export function sshTargetYaml(env: TestEnv, appDir: string, indent = '    '): string {
+  return [
+    `host: ssh://${env.sshUser}@${env.sshHost}:${env.sshPort}`,
+    `identity: ${env.sshKey}`,
+    `knownHosts: ${env.knownHosts}`,
+    `appDir: ${appDir}`,
+  ]
+    .map((l) => `${indent}${l}\n`)
+    .join('');
+}

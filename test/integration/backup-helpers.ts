@@ -1,11 +1,6 @@
-// Shared by the backup integration tests: the real CLI, and small helpers to look at the server side.
+// Shared by the backup integration tests: small helpers to look at the server side.
 import { execFileSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
-import { runCli, type CliResult } from '../helpers/cli.js';
-
-export function runShipproof(args: string[], o: { cwd: string; env?: Record<string, string>; timeoutMs?: number }): Promise<CliResult> {
-  return runCli(args, { ...o, timeoutMs: o.timeoutMs ?? 180_000 });
-}
 
 /** Names in a folder with their permission bits. */
 export function listModes(dir: string): Record<string, number> {

@@ -7,9 +7,9 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliResult } from '../helpers/cli.js';
+import { recordingCli } from '../helpers/cli.js';
 import { requireDocker, requireTestEnv } from '../helpers/test-env.js';
-import { expectNoRehearsalLeftovers, runShipproof } from './backup-helpers.js';
+import { expectNoRehearsalLeftovers } from './backup-helpers.js';
 
 requireTestEnv();
 requireDocker();
@@ -41,16 +41,7 @@ targets:
     appDir: ${appDir}
 `;
 
-const outputs: CliResult[] = [];
-async function cli(args: string[]): Promise<CliResult> {
-  const r = await runShipproof(args, { cwd: local, env: { SHIPPROOF_HOME: home } });
-  outputs.push(r);
-  return r;
-}
-function json<T>(r: CliResult): T {
-  expect(r.stdout, r.stderr).not.toBe('');
-  return JSON.parse(r.stdout) as T;
-}
+const { cli, outputs, json } = recordingCli({ cwd: local, env: { SHIPPROOF_HOME: home } });
 function sql(statement: string, password = rootPassword): string {
   return execFileSync('docker', ['exec', '-e', `MYSQL_PWD=${password}`, container, 'mariadb', '-uroot', '-N', '-B', 'shop', '-e', statement]).toString().trim();
 }

@@ -15,9 +15,9 @@ import { loadConfig, resolveTargetName } from '../../src/config/load.js';
 import { Docker } from '../../src/docker/docker.js';
 import { UsageError } from '../../src/errors.js';
 import { LocalTarget } from '../../src/targets/local.js';
-import type { CliResult } from '../helpers/cli.js';
-import { requireDocker, requireTestEnv } from '../helpers/test-env.js';
-import { listModes, expectNoRehearsalLeftovers, runShipproof } from './backup-helpers.js';
+import { recordingCli, type CliResult } from '../helpers/cli.js';
+import { requireDocker, requireTestEnv, sshTargetYaml } from '../helpers/test-env.js';
+import { listModes, expectNoRehearsalLeftovers } from './backup-helpers.js';
 
 const env = requireTestEnv();
 requireDocker();
@@ -52,22 +52,9 @@ targets:
     host: local
     appDir: ${appDir}
   box:
-    host: ssh://${env.sshUser}@${env.sshHost}:${env.sshPort}
-    identity: ${env.sshKey}
-    knownHosts: ${env.knownHosts}
-    appDir: ${appDir}
-`;
+${sshTargetYaml(env, appDir)}`;
 
-const outputs: CliResult[] = [];
-async function cli(args: string[], timeoutMs?: number): Promise<CliResult> {
-  const r = await runShipproof(args, { cwd: local, env: { SHIPPROOF_HOME: home }, ...(timeoutMs ? { timeoutMs } : {}) });
-  outputs.push(r);
-  return r;
-}
-function json<T>(r: CliResult): T {
-  expect(r.stdout, r.stderr).not.toBe('');
-  return JSON.parse(r.stdout) as T;
-}
+const { cli, outputs, json } = recordingCli({ cwd: local, env: { SHIPPROOF_HOME: home } });
 function psql(sql: string, db = 'app'): string {
   return execFileSync('docker', ['exec', container, 'psql', '-X', '-q', '-A', '-t', '-U', 'postgres', '-d', db, '-c', sql]).toString().trim();
 }

@@ -7,9 +7,9 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliResult } from '../helpers/cli.js';
+import { recordingCli } from '../helpers/cli.js';
 import { requireDocker, requireTestEnv } from '../helpers/test-env.js';
-import { expectNoRehearsalLeftovers, runShipproof } from './backup-helpers.js';
+import { expectNoRehearsalLeftovers } from './backup-helpers.js';
 
 requireTestEnv();
 requireDocker();
@@ -61,16 +61,7 @@ stateful:
   notes: sqlite
 `;
 
-const outputs: CliResult[] = [];
-async function cli(args: string[]): Promise<CliResult> {
-  const r = await runShipproof(args, { cwd: local, env: { SHIPPROOF_HOME: home } });
-  outputs.push(r);
-  return r;
-}
-function json<T>(r: CliResult): T {
-  expect(r.stdout, r.stderr).not.toBe('');
-  return JSON.parse(r.stdout) as T;
-}
+const { cli, outputs, json } = recordingCli({ cwd: local, env: { SHIPPROOF_HOME: home } });
 function redis(...args: string[]): string {
   return execFileSync('docker', ['exec', '-e', `REDISCLI_AUTH=${redisPassword}`, c('cache'), 'redis-cli', ...args]).toString().trim();
 }

@@ -7,9 +7,8 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { CliResult } from '../helpers/cli.js';
-import { requireDocker, requireTestEnv } from '../helpers/test-env.js';
-import { runShipproof } from './backup-helpers.js';
+import { recordingCli, type CliResult } from '../helpers/cli.js';
+import { requireDocker, requireTestEnv, sshTargetYaml } from '../helpers/test-env.js';
 
 const env = requireTestEnv();
 requireDocker();
@@ -46,24 +45,11 @@ targets:
     host: local
     appDir: ${appDir}
   box:
-    host: ssh://${env.sshUser}@${env.sshHost}:${env.sshPort}
-    identity: ${env.sshKey}
-    knownHosts: ${env.knownHosts}
-    appDir: ${appDir}
-stateful:
+${sshTargetYaml(env, appDir)}stateful:
   notes: sqlite
 `;
 
-const outputs: CliResult[] = [];
-async function cli(args: string[]): Promise<CliResult> {
-  const r = await runShipproof(args, { cwd: local, env: { SHIPPROOF_HOME: home } });
-  outputs.push(r);
-  return r;
-}
-function json<T>(r: CliResult): T {
-  expect(r.stdout, r.stderr).not.toBe('');
-  return JSON.parse(r.stdout) as T;
-}
+const { cli, outputs, json } = recordingCli({ cwd: local, env: { SHIPPROOF_HOME: home } });
 function redis(...args: string[]): string {
   return execFileSync('docker', ['exec', '-e', `REDISCLI_AUTH=${redisPassword}`, c('cache'), 'redis-cli', '--no-auth-warning', ...args]).toString().trim();
 }

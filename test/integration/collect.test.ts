@@ -8,8 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { allProbes } from '../../src/probes/index.js';
-import { runCli, type CliResult } from '../helpers/cli.js';
-import { requireDocker, requireTestEnv } from '../helpers/test-env.js';
+import { recordingCli } from '../helpers/cli.js';
+import { requireDocker, requireTestEnv, sshTargetYaml } from '../helpers/test-env.js';
 
 const env = requireTestEnv();
 requireDocker();
@@ -76,11 +76,7 @@ targets:
     host: local
     appDir: ${appDir}
   box:
-    host: ssh://${env.sshUser}@${env.sshHost}:${env.sshPort}
-    identity: ${env.sshKey}
-    knownHosts: ${env.knownHosts}
-    appDir: ${appDir}
-envFiles:
+${sshTargetYaml(env, appDir)}envFiles:
   - path: .env.prod
     required: [POSTGRES_PASSWORD, HEALTH_TOKEN, BODY_SECRET]
 health:
@@ -95,12 +91,7 @@ function composeCli(...args: string[]): void {
   });
 }
 
-const outputs: CliResult[] = [];
-async function cli(args: string[]): Promise<CliResult> {
-  const r = await runCli(args, { cwd: local, env: { SHIPPROOF_HOME: home } });
-  outputs.push(r);
-  return r;
-}
+const { cli, outputs } = recordingCli({ cwd: local, env: { SHIPPROOF_HOME: home } });
 
 beforeAll(async () => {
   mkdirSync(local, { recursive: true });
