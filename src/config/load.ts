@@ -76,7 +76,7 @@ export interface ResolvedConfig {
   targets: Record<string, ResolvedTarget>;
   /** `source`: an absolute local file uploaded to the server when it differs. */
   envFiles: { path: string; required: string[]; source?: string }[];
-  deploy: { keepReleases: number; healthTimeoutMs: number; healthIntervalMs: number; stableChecks: number; keyService?: string };
+  deploy: { keepReleases: number; healthTimeoutMs: number; healthIntervalMs: number; stableChecks: number; keyService?: string; drainTimeoutMs: number; stopFirst: string[] };
   health: ResolvedProbe[];
   domains: string[];
   stateful: Record<string, StatefulOverride>;
@@ -230,6 +230,8 @@ async function resolveConfig(parsed: ParsedConfig, ctx: ResolveContext): Promise
       healthIntervalMs: parsed.deploy.healthInterval,
       stableChecks: parsed.deploy.stableChecks,
       ...(parsed.deploy.keyService === undefined ? {} : { keyService: parsed.deploy.keyService }),
+      drainTimeoutMs: parsed.deploy.drainTimeout,
+      stopFirst: parsed.deploy.stopFirst,
     },
     health: parsed.health.map(({ timeout, interval, ...probe }) => ({ ...probe, timeoutMs: timeout, intervalMs: interval })),
     domains: parsed.domains,
