@@ -216,6 +216,7 @@ main() {
   start_sshd
   build_offline_images
   write_env_file
+  bash "$(dirname "$0")/setup/hey.sh"
 }
 
 main "$@"

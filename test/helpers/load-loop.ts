@@ -1,6 +1,12 @@
 // An open-loop load generator for cut-over tests: one GET every 1000/rate ms through the proxy
 // (loopback only), whatever the answers take, until stopped. Counts every non-2xx answer, socket
 // error and timeout as a failure, and which body each success carried.
+//
+// Like browsers and Go's net/http (so hey), a GET that fails on a reused keep-alive connection
+// before any byte of an answer came back (the server closed that idle connection just as the
+// request went out, e.g. when Caddy reloads) is sent once more on a fresh connection (RFC 9112
+// §9.3.1; Node leaves this to the caller, see `request.reusedSocket`). Those are counted in
+// `retriedStale`; a retry that fails too is a failure.
 import http from 'node:http';
 import https from 'node:https';
 
@@ -8,6 +14,8 @@ export interface LoadReport {
   sent: number;
   ok: number;
   failed: number;
+  /** Requests retried once because their reused keep-alive connection was closed under them. */
+  retriedStale: number;
   /** Failure kinds, e.g. "502" or "ECONNRESET", with counts. */
   failures: Record<string, number>;
   /** Successful bodies (trimmed, first 40 chars) with counts. */
@@ -27,7 +35,7 @@ export function startLoad(url: string, rate: number, o: { timeoutMs?: number; in
   const u = new URL(url);
   const lib = u.protocol === 'https:' ? https : http;
   const agent = new lib.Agent({ keepAlive: true, maxSockets: 64 });
-  const report: LoadReport = { sent: 0, ok: 0, failed: 0, failures: {}, bodies: {} };
+  const report: LoadReport = { sent: 0, ok: 0, failed: 0, retriedStale: 0, failures: {}, bodies: {} };
   const pending = new Set<Promise<void>>();
   const waiters: { n: number; resolve: () => void }[] = [];
   const sentWaiters: { n: number; resolve: () => void }[] = [];
@@ -35,10 +43,12 @@ export function startLoad(url: string, rate: number, o: { timeoutMs?: number; in
     report.failed++;
     report.failures[kind] = (report.failures[kind] ?? 0) + 1;
   };
-  const one = (): Promise<void> =>
+  const one = (retry = false): Promise<void> =>
     new Promise<void>((resolve) => {
-      report.sent++;
-      const req = lib.get(u, { agent, timeout: o.timeoutMs ?? 10_000, ...(o.insecure ? { rejectUnauthorized: false } : {}) }, (res) => {
+      if (!retry) report.sent++;
+      let answered = false;
+      const req = lib.get(u, { agent: retry ? false : agent, timeout: o.timeoutMs ?? 10_000, ...(o.insecure ? { rejectUnauthorized: false } : {}) }, (res) => {
+        answered = true;
         let body = '';
         res.setEncoding('utf8');
         res.on('data', (c: string) => (body += c));
@@ -61,6 +71,11 @@ export function startLoad(url: string, rate: number, o: { timeoutMs?: number; in
       });
       req.on('timeout', () => req.destroy(Object.assign(new Error('timeout'), { code: 'TIMEOUT' })));
       req.on('error', (e: NodeJS.ErrnoException) => {
+        if (!retry && !answered && req.reusedSocket && (e.code === 'ECONNRESET' || e.code === 'EPIPE')) {
+          report.retriedStale++;
+          void one(true).then(resolve);
+          return;
+        }
         fail(e.code ?? e.message);
         resolve();
       });
