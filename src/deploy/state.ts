@@ -12,11 +12,19 @@ const releaseRecord = z.object({
   id: z.string(),
   bundleSha256: z.string(),
   uploadedAt: z.string(),
-  status: z.enum(['uploaded', 'deploying', 'healthy', 'failed', 'rolled-back']),
+  /** `unhealthy`: it was started again (by a rollback) and its own health gate failed. */
+  status: z.enum(['uploaded', 'deploying', 'healthy', 'failed', 'rolled-back', 'unhealthy']),
   healthyAt: z.string().optional(),
-  /** Images shipproof tagged for this release, by service: rollback restores them. */
-  images: z.record(z.string(), z.object({ ref: z.string(), releaseTag: z.string() })).default({}),
+  /**
+   * The exact image of every service, built or published, kept under a per-release tag (and its
+   * id), so a re-tagged or re-pulled upstream tag does not change what a rollback runs.
+   */
+  images: z.record(z.string(), z.object({ ref: z.string(), releaseTag: z.string(), id: z.string().optional(), built: z.boolean().optional() })).default({}),
   composeFiles: z.array(z.string()).default([]),
+  /** Content-addressed mount paths this release uses (kept while the release is kept). */
+  mounts: z.array(z.string()).default([]),
+  /** Why a rollback onto this release (whose own deploy failed) was forced. */
+  forced: z.string().optional(),
 });
 export type ReleaseRecord = z.infer<typeof releaseRecord>;
 
@@ -26,7 +34,14 @@ const stateSchema = z.object({
   current: z.string().optional(),
   lastKnownGood: z.string().optional(),
   inProgress: z
-    .object({ release: z.string(), startedAt: z.string(), operator: z.string(), host: z.string(), pid: z.number() })
+    .object({ release: z.string(), startedAt: z.string(), operator: z.string(), host: z.string(), pid: z.number(), phase: z.string().optional() })
+    .optional(),
+  /**
+   * The stack is down: a rollback's own gate failed (or a first release failed with nothing to
+   * go back to). Cleared only by a release whose health gate passes.
+   */
+  down: z
+    .object({ since: z.string(), reason: z.string(), running: z.string(), recovery: z.array(z.string()) })
     .optional(),
 });
 export type DeployState = z.infer<typeof stateSchema>;

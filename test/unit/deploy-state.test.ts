@@ -4,7 +4,7 @@ import { guardProblems } from '../../src/deploy/deploy.js';
 import { releasesToPrune, upsertRelease, emptyState, type ReleaseRecord } from '../../src/deploy/state.js';
 import type { ContainerInfo } from '../../src/docker/parse.js';
 
-const rel = (id: string, status: ReleaseRecord['status'] = 'healthy'): ReleaseRecord => ({ id, bundleSha256: id, uploadedAt: id, status, images: {}, composeFiles: [] });
+const rel = (id: string, status: ReleaseRecord['status'] = 'healthy'): ReleaseRecord => ({ id, bundleSha256: id, uploadedAt: id, status, images: {}, composeFiles: [], mounts: [] });
 
 describe('release pruning', () => {
   it('keeps the newest N, the current and the last known good', () => {

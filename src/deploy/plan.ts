@@ -1,0 +1,67 @@
+// Dry runs. `deploy --dry-run` prints each milestone's plan — the very commands `run` executes,
+// every locally known value filled in — without connecting. `rollback --dry-run` reads the
+// server's state (read-only), names the release it would go to and prints the commands; it
+// takes no lock, asks nothing and changes nothing.
+import type { ResolvedConfig, ResolvedTarget } from '../config/load.js';
+import { resolveTargetName } from '../config/load.js';
+import type { ComposeContext } from '../docker/commands.js';
+import { inspectContainersCommand, projectContainerIdsCommand } from '../docker/commands.js';
+import { switchLinkCommand } from './commands.js';
+import type { PlanContext, PlannedStepCommand, Step } from './context.js';
+import { layout } from './layout.js';
+import { chooseRollbackRelease, restoreCommands } from './rollback.js';
+import { closeSession, composeFor, composeLive, localRelease, openSession, type DeployOptions } from './session.js';
+import { STEPS } from './steps.js';
+import { releaseComposeFiles } from './steps/bundle-synced.js';
+import { posix } from 'node:path';
+
+export async function planContext(config: ResolvedConfig, target: ResolvedTarget, flavor: ComposeContext['flavor']): Promise<PlanContext> {
+  const { compose, bundle } = await localRelease(config);
+  const l = layout(target.appDir);
+  const s = { config, layout: l, flavor };
+  const base = { config, compose, bundle, release: bundle.releaseId, target, layout: l, composeFor: (r: string) => composeFor(s, r), composeLive: () => composeLive(s, []) };
+  const files = releaseComposeFiles(base);
+  return { ...base, composeLive: () => composeLive(s, files) };
+}
+
+/** `--dry-run`: every milestone's exact commands, computed without connecting. */
+export async function planDeploy(o: { config: ResolvedConfig; targetName?: string; flavor?: ComposeContext['flavor'] }): Promise<{ release: string; target: ResolvedTarget; steps: { step: Step; commands: PlannedStepCommand[] }[] }> {
+  const target = resolveTargetName(o.config, o.targetName);
+  const ctx = await planContext(o.config, target, o.flavor ?? 'v2');
+  return { release: ctx.release, target, steps: STEPS.map((step) => ({ step, commands: step.plan(ctx) })) };
+}
+
+export interface RollbackPlan {
+  target: string;
+  from?: string;
+  to?: string;
+  problem?: string;
+  needsForce: boolean;
+  commands: PlannedStepCommand[];
+}
+
+/** `rollback --dry-run`: which release, and the commands, from the server's state read only. */
+export async function planRollback(o: DeployOptions & { release?: string }): Promise<RollbackPlan> {
+  const s = await openSession({ ...o, noSignalHandlers: true });
+  try {
+    const choice = chooseRollbackRelease(s.state, o.release);
+    const commands: PlannedStepCommand[] = choice.to
+      ? [
+          ...restoreCommands(s, choice.to).map((argv) => ({ argv })),
+          { argv: projectContainerIdsCommand(s.config.project), note: `health gate: every ${s.config.deploy.healthIntervalMs / 1000} s for up to ${s.config.deploy.healthTimeoutMs / 1000} s` },
+          { argv: inspectContainersCommand(['<ids of the project containers>']), serverOnly: true },
+          { argv: switchLinkCommand(posix.join('releases', choice.to.id), s.layout.current), when: 'only when the gate passes' },
+        ]
+      : [];
+    return {
+      target: s.target.name,
+      ...(s.state.current ? { from: s.state.current } : {}),
+      ...(choice.to ? { to: choice.to.id } : {}),
+      ...(choice.problem ? { problem: choice.problem } : {}),
+      needsForce: choice.needsForce === true,
+      commands,
+    };
+  } finally {
+    await closeSession(s);
+  }
+}
