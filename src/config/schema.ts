@@ -420,8 +420,12 @@ export const configSchema = z
             keyService: nonEmpty('a compose service name')
               .optional()
               .meta({ description: 'The service whose image is built first (milestone 4). Default: the first service with build:.' }),
+            pull: z
+              .enum(['missing', 'always', 'never'], { error: 'missing, always or never' })
+              .default('missing')
+              .meta({ description: 'When published images are pulled before the release is decided: missing (only absent ones), always (a moved tag upstream makes a new release), never.' }),
           },
-          { error: 'an object with keepReleases:, healthTimeout:, healthInterval:, stableChecks:, keyService:' },
+          { error: 'an object with keepReleases:, healthTimeout:, healthInterval:, stableChecks:, keyService:, pull:' },
         )
         .prefault({})
         .meta({ title: 'Deploy', description: 'Releases and the health gate.' }),

@@ -265,13 +265,14 @@ async function runSteps(s: Session, steps: Step[], notes: string[]): Promise<Omi
   };
 }
 
-function preflight(o: DeployOptions) {
-  return async (p: Parameters<NonNullable<Parameters<typeof openSession>[1]>>[0]) => evidencePreflight(o.config, sampleStatement(p));
+/** Opens a session for a command that changes the server: evidence settled first, published images resolved (and pulled as configured). */
+function openChanging(o: DeployOptions, mayPull = true): Promise<Session> {
+  return openSession(o, { mayPull, before: async (p) => evidencePreflight(o.config, sampleStatement(p)) });
 }
 
 /** `shipproof deploy`: every milestone in order, stopping at the first failure. */
 export async function deploy(o: DeployOptions): Promise<DeployResult> {
-  const s = await openSession(o, preflight(o));
+  const s = await openChanging(o);
   try {
     return await withLock(s, o, async (_me, notes, interruptedFound) => {
       const started = new Date();
@@ -310,7 +311,7 @@ export async function runMilestone(o: DeployOptions & { milestone: string }): Pr
   if (!step) {
     throw new UsageError(`Unknown milestone "${o.milestone}".`, { hint: `Milestones: ${MILESTONES.map((m) => `${m.number} ${m.id}`).join(', ')}.` });
   }
-  const s = await openSession(o, preflight(o));
+  const s = await openChanging(o);
   try {
     const table = await ledgerTable(s.config, s.target.name, s.release);
     const problems = guardProblems(table, step.number);
@@ -334,7 +335,7 @@ export async function runMilestone(o: DeployOptions & { milestone: string }): Pr
 
 /** `shipproof rollback [release]`: by hand, to a named release or the newest healthy one before the current. */
 export async function rollback(o: DeployOptions & { release?: string }): Promise<DeployResult> {
-  const s = await openSession(o, preflight(o));
+  const s = await openChanging(o, false);
   try {
     return await withLock(s, o, async (_me, notes) => {
       const choice = chooseRollbackRelease(s.state, o.release);

@@ -15,20 +15,53 @@ import { STEPS } from './steps.js';
 import { releaseComposeFiles } from './steps/bundle-synced.js';
 import { posix } from 'node:path';
 
-export async function planContext(config: ResolvedConfig, target: ResolvedTarget, flavor: ComposeContext['flavor']): Promise<PlanContext> {
-  const { compose, bundle } = await localRelease(config);
+export function planContext(
+  config: ResolvedConfig,
+  target: ResolvedTarget,
+  flavor: ComposeContext['flavor'],
+  local: { compose: PlanContext['compose']; bundle: PlanContext['bundle'] },
+  release = local.bundle.releaseId,
+): PlanContext {
   const l = layout(target.appDir);
   const s = { config, layout: l, flavor };
-  const base = { config, compose, bundle, release: bundle.releaseId, target, layout: l, composeFor: (r: string) => composeFor(s, r), composeLive: () => composeLive(s, []) };
+  const base = { config, ...local, release, target, layout: l, composeFor: (r: string) => composeFor(s, r), composeLive: () => composeLive(s, []) };
   const files = releaseComposeFiles(base);
   return { ...base, composeLive: () => composeLive(s, files) };
 }
 
-/** `--dry-run`: every milestone's exact commands, computed without connecting. */
-export async function planDeploy(o: { config: ResolvedConfig; targetName?: string; flavor?: ComposeContext['flavor'] }): Promise<{ release: string; target: ResolvedTarget; steps: { step: Step; commands: PlannedStepCommand[] }[] }> {
+export interface DeployPlan {
+  release: string;
+  target: ResolvedTarget;
+  /** Published images and the id each resolves to on the target (part of the release id). */
+  images: Record<string, string>;
+  /** Why the plan could not read the target (then the compose flavor is assumed v2 and image ids are unknown). */
+  offline?: string;
+  steps: { step: Step; commands: PlannedStepCommand[] }[];
+}
+
+/**
+ * `--dry-run`: every milestone's exact commands. The target is read (never changed, never pulled
+ * from) for what only it knows: the compose flavor and the published images' ids, which make
+ * part of the release id. Unreachable, the plan says so and assumes v2.
+ */
+export async function planDeploy(o: DeployOptions & { flavor?: ComposeContext['flavor'] }): Promise<DeployPlan> {
   const target = resolveTargetName(o.config, o.targetName);
-  const ctx = await planContext(o.config, target, o.flavor ?? 'v2');
-  return { release: ctx.release, target, steps: STEPS.map((step) => ({ step, commands: step.plan(ctx) })) };
+  let ctx: PlanContext;
+  let images: Record<string, string> = {};
+  let offline: string | undefined;
+  try {
+    const s = await openSession({ ...o, noSignalHandlers: true });
+    try {
+      ctx = planContext(o.config, target, o.flavor ?? s.flavor, s, s.release);
+      images = Object.fromEntries([...s.images].map(([k, v]) => [k, v ?? 'missing (milestone 5 pulls it)']));
+    } finally {
+      await closeSession(s);
+    }
+  } catch (e) {
+    offline = e instanceof Error ? e.message : String(e);
+    ctx = planContext(o.config, target, o.flavor ?? 'v2', await localRelease(o.config));
+  }
+  return { release: ctx.release, target, images, ...(offline ? { offline } : {}), steps: STEPS.map((step) => ({ step, commands: step.plan(ctx) })) };
 }
 
 export interface RollbackPlan {

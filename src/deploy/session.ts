@@ -21,6 +21,7 @@ import { createTarget, type CreateTargetOptions } from '../targets/create.js';
 import type { Target } from '../targets/target.js';
 import { computeBundle, type Bundle } from './bundle.js';
 import type { RunOpts, StepContext } from './context.js';
+import { publishedImages, releaseId, resolveImageIds } from './identity.js';
 import { Interrupts } from './interrupt.js';
 import { layout, type Layout } from './layout.js';
 import { releaseComposeFiles } from './steps/bundle-synced.js';
@@ -43,6 +44,13 @@ export interface DeployOptions extends CreateTargetOptions {
   logger?: Logger;
   /** Do not install SIGINT/SIGTERM handlers (tests that run deploys in-process). */
   noSignalHandlers?: boolean;
+}
+
+export interface SessionOptions {
+  /** Check (and settle) before connecting, e.g. that evidence can be written. */
+  before?: (s: Omit<Session, 'flavor' | 'state' | 'docker' | 'images'>) => Promise<void>;
+  /** Pull published images as deploy.pull says before deciding the release (deploy, run); read-only commands never pull. */
+  mayPull?: boolean;
 }
 
 export class ConsentDeclinedError extends ShipproofError {
@@ -69,6 +77,8 @@ export interface Session {
   policy: IPolicy;
   logger: Logger;
   interrupts: Interrupts;
+  /** Published images by service and the id each resolved to on the target (part of the release id). */
+  images: Map<string, string | undefined>;
 }
 
 export function composeFor(s: Pick<Session, 'config' | 'layout' | 'flavor'>, release: string, files?: string[]): ComposeContext {
@@ -119,7 +129,7 @@ export async function localRelease(config: ResolvedConfig): Promise<{ compose: C
   return { compose, bundle };
 }
 
-export async function openSession(o: DeployOptions, before?: (s: Omit<Session, 'flavor' | 'state' | 'docker'>) => Promise<void>): Promise<Session> {
+export async function openSession(o: DeployOptions, so: SessionOptions = {}): Promise<Session> {
   const target = resolveTargetName(o.config, o.targetName);
   const { compose, bundle } = await localRelease(o.config);
   const log = o.log ?? (() => undefined);
@@ -142,11 +152,12 @@ export async function openSession(o: DeployOptions, before?: (s: Omit<Session, '
     interrupts: new Interrupts(log, o.noSignalHandlers !== true),
   };
   try {
-    if (before) await before(partial);
+    if (so.before) await so.before(partial);
     const docker = new Docker(host);
     const info = await runTransient(partial.policy, host.description, () => docker.info());
     const state = await runTransient(partial.policy, host.description, () => readState(host, l));
-    return { ...partial, docker, flavor: info.compose.flavor, state };
+    const images = await resolveImageIds(host, await publishedImages(o.config, compose), o.config.deploy.pull, so.mayPull === true, log);
+    return { ...partial, release: releaseId(bundle, images), docker, flavor: info.compose.flavor, state, images };
   } catch (e) {
     partial.interrupts.dispose();
     if (partial.ownsHost) await host.close();

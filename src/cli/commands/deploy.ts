@@ -79,18 +79,20 @@ function renderResult(out: Output, r: DeployResult): string {
 
 async function printPlan(ctx: CommandContext, only?: string): Promise<void> {
   const config = await loadCommandConfig(ctx);
-  const plan = await planDeploy({ config, ...(ctx.options.target ? { targetName: ctx.options.target } : {}) });
+  const plan = await planDeploy({ config, acceptNewHostKey: ctx.options.acceptNewHostKey, ...(ctx.options.target ? { targetName: ctx.options.target } : {}) });
   const steps = plan.steps.filter(({ step }) => only === undefined || String(step.number) === only || step.id === only);
   ctx.out.result(
     () =>
       [
-        `Dry run: release ${plan.release} to ${plan.target.name}. Nothing is changed; compose is shown as v2 (\`docker compose\`) and runs as the server's flavor.`,
+        `Dry run: release ${plan.release} to ${plan.target.name}. Nothing is changed.`,
+        ...(plan.offline ? [`The target could not be read (${plan.offline}): compose is shown as v2 and the release id leaves out the published images' ids.`] : []),
+        ...Object.entries(plan.images).map(([svc, id]) => `   image of ${svc}: ${id}`),
         ...steps.flatMap(({ step, commands }) => [
           `${step.number}. ${step.title}${step.changes ? ' (changes the server)' : ''}`,
           ...(commands.length ? commands.map((c) => `   $ ${shellJoin(c.argv)}${c.note ? `   # ${c.note}` : ''}${c.when ? `   # ${c.when}` : ''}`) : ['   (nothing to run with this configuration)']),
         ]),
       ].join('\n'),
-    { release: plan.release, target: plan.target.name, steps: steps.map(({ step, commands }) => ({ number: step.number, id: step.id, changes: step.changes, commands })) },
+    { release: plan.release, target: plan.target.name, images: plan.images, ...(plan.offline ? { offline: plan.offline } : {}), steps: steps.map(({ step, commands }) => ({ number: step.number, id: step.id, changes: step.changes, commands })) },
   );
 }
 

@@ -8,7 +8,7 @@ import { switchLinkCommand } from '../commands.js';
 import type { Step, StepOutcome } from '../context.js';
 import { healthGate } from '../health-gate.js';
 import { upsertRelease } from '../state.js';
-import { expectedServices, explainContainers, meta, probeContext } from './shared.js';
+import { expectedServices, explainContainers, explainPlan, meta, probeContext, statePut } from './shared.js';
 
 export const healthGateStep: Step = {
   ...meta(7),
@@ -17,7 +17,9 @@ export const healthGateStep: Step = {
     { argv: projectContainerIdsCommand(ctx.config.project), note: `every ${ctx.config.deploy.healthIntervalMs / 1000} s for up to ${ctx.config.deploy.healthTimeoutMs / 1000} s` },
     { argv: inspectContainersCommand(['<ids of the project containers>']), serverOnly: true },
     ...ctx.config.health.flatMap((p) => httpHealthProbe.plan({ config: { ...ctx.config, health: [p] }, target: ctx.target, compose: ctx.compose }).map((c) => ({ argv: c.argv }))),
+    ...explainPlan(),
     { argv: switchLinkCommand(posix.join('releases', ctx.release), ctx.layout.current), when: 'only when the gate passes' },
+    statePut(ctx),
   ],
   async run(ctx) {
     const pctx = probeContext(ctx);

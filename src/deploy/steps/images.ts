@@ -7,7 +7,7 @@ import { LOCK_FILE_NAME, readImageLock } from '../../pin/lock.js';
 import { tagImageCommand } from '../commands.js';
 import type { Step, StepContext, StepOutcome } from '../context.js';
 import { upsertRelease, type ReleaseRecord } from '../state.js';
-import { BUILD_TIMEOUT_MS, keyService, meta } from './shared.js';
+import { BUILD_TIMEOUT_MS, keyService, meta, statePut } from './shared.js';
 
 export interface ServiceImage {
   image: string;
@@ -115,11 +115,12 @@ export const allImagesBuild: Step = {
     const built = ctx.compose.services.filter((s) => s.build !== undefined).map((s) => s.name);
     const onlyKey = built.length === 1 && built[0] === keyService(ctx);
     return [
-      ...(built.length && !onlyKey ? [{ argv: composeBuildCommand(ctx.composeFor(ctx.release)) }] : []),
+      ...(built.length ? [{ argv: composeBuildCommand(ctx.composeFor(ctx.release)), ...(onlyKey ? { when: 'unless milestone 4 built the only built image in this run' } : {}) }] : []),
       { argv: composeResolvedConfigCommand(ctx.composeFor(ctx.release)), note: 'image names only; output never shown or stored' },
       { argv: inspectImagesCommand(['<image of each service>']), serverOnly: true },
       { argv: composePullCommand(ctx.composeFor(ctx.release), ['<services whose image is missing>']), serverOnly: true, when: 'only for published images missing on the host' },
       ...ctx.compose.services.map((s) => ({ argv: tagImageCommand(`<image id of ${s.name}>`, releaseTag(ctx.config.project, s.name, ctx.release)), serverOnly: true })),
+      statePut(ctx),
     ];
   },
   async run(ctx): Promise<StepOutcome> {

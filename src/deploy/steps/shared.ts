@@ -6,7 +6,8 @@ import type { CheckResult } from '../../evidence/predicate-schema.js';
 import { MILESTONES } from '../../milestones/catalog.js';
 import type { ProbeContext, Probe } from '../../probes/types.js';
 import { containerLogsCommand, healthLogCommand } from '../commands.js';
-import type { StepContext, StepOutcome } from '../context.js';
+import { putFileCommand } from '../../targets/file-commands.js';
+import type { PlanContext, PlannedStepCommand, StepContext, StepOutcome } from '../context.js';
 
 export const BUILD_TIMEOUT_MS = 30 * 60_000;
 
@@ -70,4 +71,17 @@ export async function explainContainers(ctx: Pick<StepContext, 'host' | 'show'>,
       [`--- ${c}`, ...(healthText ? ['health checks:', healthText] : []), 'last log lines:', (logs.stdout + logs.stderr).trim().split('\n').slice(-20).map((l) => `  ${l}`).join('\n')].join('\n'),
     );
   }
+}
+
+/** The state.json write a step makes (planned like any other command). */
+export function statePut(ctx: PlanContext): PlannedStepCommand {
+  return { argv: putFileCommand(ctx.layout.stateFile, 0o600, true), note: 'stdin: state.json' };
+}
+
+/** What explaining a failed container runs (shown to the operator, never stored). */
+export function explainPlan(): PlannedStepCommand[] {
+  return [
+    { argv: healthLogCommand('<container>'), serverOnly: true, when: 'when a container fails' },
+    { argv: containerLogsCommand('<container>', 20), serverOnly: true, when: 'when a container fails' },
+  ];
 }

@@ -10,7 +10,7 @@ import { switchLinkCommand } from '../commands.js';
 import type { Step, StepContext, StepOutcome } from '../context.js';
 import { describeChanges, observedChanges, parseConfigHashes, planServices } from '../service-plan.js';
 import { upsertRelease } from '../state.js';
-import { expectedServices, explainContainers, meta, probeContext, statefulServices } from './shared.js';
+import { expectedServices, explainContainers, explainPlan, meta, probeContext, statefulServices, statePut } from './shared.js';
 
 export const UP_TIMEOUT_MS = 15 * 60_000;
 
@@ -70,9 +70,11 @@ export const stackStarts: Step = {
     { argv: projectContainerIdsCommand(ctx.config.project) },
     { argv: inspectContainersCommand(['<ids of the project containers>']), serverOnly: true },
     { argv: composeConfigHashCommand(ctx.composeLive(ctx.release)), note: 'per service: unchanged / recreated / started / removed' },
+    statePut(ctx),
     { argv: composeUpCommand(ctx.composeLive(ctx.release), { noBuild: true }) },
     { argv: projectContainerIdsCommand(ctx.config.project) },
     { argv: inspectContainersCommand(['<ids of the project containers>']), serverOnly: true },
+    ...explainPlan(),
   ],
   async run(ctx) {
     await ctx.confirm(`start release ${ctx.release} (compose up) on ${ctx.host.description}`);
