@@ -127,7 +127,8 @@ async function rollbackAfterFailure(s: Session, failed: MilestoneRun, notes: str
   } else {
     s.log(`rolling back to ${to}`);
     const restored = await logged(s.logger, { phase: 'rollback', action: 'restore-release', to }, () => restoreRelease(s, to), (r) => ({ healthy: r.healthy }));
-    await saveState(s, stateAfterRestore(s, s.state, to, restored));
+    // A restore that could not even start leaves the failed release running: say so.
+    await saveState(s, restored.started ? stateAfterRestore(s, s.state, to, restored) : stateWhenNothingToRestore(s, { ...s.state, current: s.release }, s.release, `the rollback to ${to} could not start: ${restored.reason ?? 'failed'}`));
     results = [cause, ...restored.results];
     healthy = restored.healthy;
     reason = restored.reason;

@@ -66,19 +66,24 @@ export interface Restored {
   healthy: boolean;
   reason?: string;
   results: CheckResult[];
+  /** compose up ran: the stack now runs (some of) the restored release. False: it was left as it was. */
+  started: boolean;
 }
 
 /** Brings a release back and gates it. Not interruptible: it is what an interruption leads to. */
 export async function restoreRelease(s: Session, to: string): Promise<Restored> {
   const rec = releaseOf(s.state, to);
-  if (!rec) return { healthy: false, reason: `release ${to} is not known on the server`, results: [] };
+  if (!rec) return { healthy: false, reason: `release ${to} is not known on the server`, results: [], started: false };
   const recorder = new CommandRecorder(new AbortController().signal);
   const run = runner(s, recorder);
   const results: CheckResult[] = [];
   const t0 = Date.now();
   let failed: string | undefined;
+  let started = false;
   for (const argv of restoreCommands(s, rec)) {
-    const r = await run(argv, { timeoutMs: argv.includes('up') ? UP_TIMEOUT_MS : 60_000 });
+    const up = argv.includes('up');
+    started ||= up;
+    const r = await run(argv, { timeoutMs: up ? UP_TIMEOUT_MS : 60_000 });
     if (r.exitCode !== 0) {
       failed = `${argv.slice(0, 3).join(' ')} exited with code ${r.exitCode}`;
       break;
@@ -94,7 +99,7 @@ export async function restoreRelease(s: Session, to: string): Promise<Restored> 
     observations: { release: to, imagesRestored: Object.keys(rec.images).length, images: Object.entries(rec.images).map(([k, v]) => `${k}: ${v.id ?? v.releaseTag}`) },
     commands: [...recorder.records],
   });
-  if (failed) return { healthy: false, reason: failed, results };
+  if (failed) return { healthy: false, reason: failed, results, started };
   const gateRecorder = new CommandRecorder(new AbortController().signal);
   const gateRun = runner(s, gateRecorder);
   const probeCtx = { config: s.config, target: s.target, compose: s.compose, host: s.host, docker: s.docker, run: (a: readonly string[], o?: { timeoutMs?: number }) => gateRun(a, { ...o, read: true }), runLocal: (a: readonly string[], o?: { timeoutMs?: number }) => gateRun(a, { ...o, read: true }), signal: new AbortController().signal };
@@ -120,7 +125,7 @@ export async function restoreRelease(s: Session, to: string): Promise<Restored> 
     observations: { services: Object.entries(verdict.services).map(([k, v]) => `${k}: ${v}`), checks: verdict.checks, currentSwitched: switched?.exitCode === 0 },
     commands: [...gateRecorder.records],
   });
-  return { healthy: verdict.passed, ...(verdict.reason ? { reason: verdict.reason } : {}), results };
+  return { healthy: verdict.passed, ...(verdict.reason ? { reason: verdict.reason } : {}), results, started: true };
 }
 
 /** The state after bringing `to` back: current either way; healthy and last good, or DOWN with what runs and how to recover. */
@@ -130,6 +135,8 @@ export function stateAfterRestore(s: Pick<Session, 'config' | 'layout' | 'flavor
     const { down: _cleared, ...rest } = upsertRelease(state, { ...rec, ...extra, status: 'healthy', healthyAt: rec.healthyAt ?? new Date().toISOString() });
     return { ...rest, current: to, lastKnownGood: to };
   }
+  // Nothing was started (a tag or the link switch failed first): the stack runs as before.
+  if (!restored.started) return state;
   const next = upsertRelease(state, { ...rec, ...extra, status: 'unhealthy' });
   return {
     ...next,
@@ -140,7 +147,7 @@ export function stateAfterRestore(s: Pick<Session, 'config' | 'layout' | 'flavor
 
 /** Marks the stack down when a failed release is all there is (nothing to roll back to). */
 export function stateWhenNothingToRestore(s: Pick<Session, 'config' | 'layout' | 'flavor' | 'target'>, state: DeployState, failed: string, reason: string): DeployState {
-  return { ...state, down: { since: new Date().toISOString(), reason: `release ${failed} failed (${reason}) and no earlier release passed its gate`, running: failed, recovery: recoveryCommands(s, state, failed) } };
+  return { ...state, down: { since: new Date().toISOString(), reason: `release ${failed} failed (${reason}) and no earlier release could be brought back`, running: failed, recovery: recoveryCommands(s, state, failed) } };
 }
 
 export async function saveState(s: Session, next: DeployState): Promise<void> {

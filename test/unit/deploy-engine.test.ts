@@ -69,7 +69,7 @@ function server(state: DeployState, containers: () => string): FakeTarget {
 
 const healthy = () => containerJson('shop', [{ id: 'c1', service: 'web' }, { id: 'c2', service: 'db' }]);
 const exited = () => containerJson('shop', [{ id: 'c1', service: 'web', state: 'exited', exitCode: 3 }, { id: 'c2', service: 'db' }]);
-const opts = (target: FakeTarget, more: Record<string, unknown> = {}) => ({ config, target, yes: true, noSignalHandlers: true, ...more });
+const opts = <T extends object = object>(target: FakeTarget, more?: T) => ({ config, target, yes: true, noSignalHandlers: true, ...(more as T) });
 
 describe('rollback decisions', () => {
   const state: DeployState = { ...emptyState(), releases: [rec('r-old'), rec('r-bad', { status: 'rolled-back', healthyAt: undefined }), rec('r-new')], current: 'r-new', lastKnownGood: 'r-new' };
