@@ -94,3 +94,17 @@ export function releasesToPrune(state: DeployState, keep: number): ReleaseRecord
   const kept = new Set(newestFirst.slice(0, Math.max(1, keep)).map((r) => r.id));
   return state.releases.filter((r) => !kept.has(r.id) && !protectedIds.has(r.id));
 }
+
+export type StackHealth = 'healthy' | 'down' | 'ungated' | 'none';
+
+/** Pure: the stack's health word from the state, the live link and whether the in-progress holder lives. */
+export function stackHealth(state: DeployState, live: string | undefined, holderAlive: boolean): { health: StackHealth; reason?: string } {
+  if (state.down) return { health: 'down', reason: state.down.reason };
+  if (state.inProgress && !holderAlive) return { health: 'ungated', reason: `the deploy of ${state.inProgress.release} was interrupted; what runs may not have passed a health gate` };
+  if (live !== undefined && state.current !== undefined && live !== state.current) return { health: 'ungated', reason: `the stack runs from release ${live}, which has not passed its health gate as current` };
+  const cur = state.releases.find((r) => r.id === state.current);
+  if (!cur) return { health: 'none' };
+  if (cur.status !== 'healthy') return { health: 'ungated', reason: `the current release is ${cur.status}` };
+  return { health: 'healthy' };
+}
+

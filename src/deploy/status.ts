@@ -4,11 +4,11 @@
 // (never "in progress") when the deploy that marked itself in progress is gone.
 import { lockStatus } from './lock.js';
 import { closeSession, openSession, type DeployOptions } from './session.js';
-import type { DeployState } from './state.js';
+import { stackHealth, type DeployState, type StackHealth } from './state.js';
 import { ledgerTable } from './guards.js';
 import { readLinkCommand } from './commands.js';
 
-export type StackHealth = 'healthy' | 'down' | 'ungated' | 'none';
+export { stackHealth, type StackHealth } from './state.js';
 
 export interface StatusReport {
   target: string;
@@ -26,17 +26,6 @@ export interface StatusReport {
   /** A deploy that marked itself in progress and is gone (killed): the next deploy reconciles it. */
   interrupted?: DeployState['inProgress'];
   down?: DeployState['down'];
-}
-
-/** Pure: the stack's health word from the state, the live link and whether the in-progress holder lives. */
-export function stackHealth(state: DeployState, live: string | undefined, holderAlive: boolean): { health: StackHealth; reason?: string } {
-  if (state.down) return { health: 'down', reason: state.down.reason };
-  if (state.inProgress && !holderAlive) return { health: 'ungated', reason: `the deploy of ${state.inProgress.release} was interrupted; what runs may not have passed a health gate` };
-  if (live !== undefined && state.current !== undefined && live !== state.current) return { health: 'ungated', reason: `the stack runs from release ${live}, which has not passed its health gate as current` };
-  const cur = state.releases.find((r) => r.id === state.current);
-  if (!cur) return { health: 'none' };
-  if (cur.status !== 'healthy') return { health: 'ungated', reason: `the current release is ${cur.status}` };
-  return { health: 'healthy' };
 }
 
 export async function status(o: DeployOptions): Promise<StatusReport> {

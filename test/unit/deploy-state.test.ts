@@ -107,3 +107,28 @@ describe('milestone guard', () => {
     expect(guardProblems({ release: 'r', rows }, 3)).toEqual([]);
   });
 });
+
+describe('the health gate and interrupts', () => {
+  it('an aborted signal stops the gate with an interrupted verdict, never a pass', async () => {
+    const ctl = new AbortController();
+    let looks = 0;
+    const verdict = await healthGate({
+      expectedServices: ['web'],
+      probes: [],
+      timeoutMs: 60_000,
+      intervalMs: 10,
+      stableChecks: 5,
+      readContainers: async () => {
+        looks++;
+        if (looks === 2) ctl.abort('SIGINT');
+        return [c('web')];
+      },
+      run: async () => {
+        throw new Error('no probes');
+      },
+      signal: ctl.signal,
+    });
+    expect(verdict).toMatchObject({ passed: false, kind: 'interrupted' });
+    expect(verdict.reason).toMatch(/SIGINT/);
+  });
+});
