@@ -76,7 +76,7 @@ export interface ResolvedConfig {
   targets: Record<string, ResolvedTarget>;
   /** `source`: an absolute local file uploaded to the server when it differs. */
   envFiles: { path: string; required: string[]; source?: string }[];
-  deploy: { keepReleases: number; healthTimeoutMs: number; healthIntervalMs: number; stableChecks: number; keyService?: string; drainTimeoutMs: number; stopFirst: string[] };
+  deploy: { keepReleases: number; healthTimeoutMs: number; healthIntervalMs: number; stableChecks: number; keyService?: string; pull: 'missing' | 'always' | 'never'; drainTimeoutMs: number; stopFirst: string[] };
   health: ResolvedProbe[];
   domains: string[];
   stateful: Record<string, StatefulOverride>;
@@ -229,6 +229,7 @@ async function resolveConfig(parsed: ParsedConfig, ctx: ResolveContext): Promise
       healthTimeoutMs: parsed.deploy.healthTimeout,
       healthIntervalMs: parsed.deploy.healthInterval,
       stableChecks: parsed.deploy.stableChecks,
+      pull: parsed.deploy.pull,
       ...(parsed.deploy.keyService === undefined ? {} : { keyService: parsed.deploy.keyService }),
       drainTimeoutMs: parsed.deploy.drainTimeout,
       stopFirst: parsed.deploy.stopFirst,

@@ -420,13 +420,17 @@ export const configSchema = z
             keyService: nonEmpty('a compose service name')
               .optional()
               .meta({ description: 'The service whose image is built first (milestone 4). Default: the first service with build:.' }),
+            pull: z
+              .enum(['missing', 'always', 'never'], { error: 'missing, always or never' })
+              .default('missing')
+              .meta({ description: 'When published images are pulled before the release is decided: missing (only absent ones), always (a moved tag upstream makes a new release), never.' }),
             drainTimeout: duration('How long the cut-over waits for in-flight requests of the old containers').prefault('30s'),
             stopFirst: z
               .array(nonEmpty('a compose service name'), { error: 'a list of compose service names' })
               .default([])
               .meta({ description: 'Services cut over stop-first (old stopped before the new starts), e.g. a job runner that must not run twice.' }),
           },
-          { error: 'an object with keepReleases:, healthTimeout:, healthInterval:, stableChecks:, keyService:, drainTimeout:, stopFirst:' },
+          { error: 'an object with keepReleases:, healthTimeout:, healthInterval:, stableChecks:, keyService:, pull:, drainTimeout:, stopFirst:' },
         )
         .prefault({})
         .meta({ title: 'Deploy', description: 'Releases and the health gate.' }),

@@ -72,3 +72,28 @@ export function containerLogsCommand(container: string, lines = 20): string[] {
 export function healthLogCommand(container: string): string[] {
   return ['docker', 'inspect', '--format', '{{json .State.Health}}', container];
 }
+
+/** Copies a file with mode 0600, replacing whatever (a file or an old symlink) is at `to`. */
+export function copyPrivateFileCommand(from: string, to: string): string[] {
+  return ['sh', '-c', 'set -e; mkdir -p -- "$(dirname -- "$2")"; rm -f -- "$2.next"; cp -- "$1" "$2.next"; chmod 600 -- "$2.next"; mv -f -- "$2.next" "$2"', 'shipproof-copy', from, to];
+}
+
+/**
+ * Places bind-mounted bundle files and folders at their content-addressed paths: pairs of
+ * (source in the release, content-addressed destination); an existing destination is left alone
+ * (same content by construction), a new one is copied beside it and renamed into place.
+ */
+export function materializeMountsCommand(pairs: readonly (readonly [string, string])[]): string[] {
+  return [
+    'sh',
+    '-c',
+    'set -e; while [ "$#" -gt 1 ]; do if [ ! -e "$2" ]; then mkdir -p -- "$(dirname -- "$2")"; rm -rf -- "$2.partial"; cp -a -- "$1" "$2.partial"; mv -- "$2.partial" "$2"; fi; shift 2; done',
+    'shipproof-mounts',
+    ...pairs.flat(),
+  ];
+}
+
+/** Content-addressed mounts no kept release uses any more (names listed by `ls` of the folder, then removed by name). */
+export function listMountsCommand(dir: string): string[] {
+  return ['sh', '-c', 'if [ -d "$1" ]; then ls -1 -- "$1"; fi', 'shipproof-ls', dir];
+}

@@ -12,7 +12,11 @@ import type { DeployState } from './state.js';
 export interface RunOpts {
   timeoutMs?: number;
   stdin?: string;
-  retries?: number;
+  /**
+   * The command only reads: after a dropped connection it may be run again (ARCHITECTURE.md,
+   * "one retry rule"). Anything that changes the server is never re-run blindly.
+   */
+  read?: boolean;
 }
 
 export interface StepContext {
@@ -24,8 +28,14 @@ export interface StepContext {
   host: Target;
   docker: Docker;
   layout: Layout;
-  /** Compose, run from a release's folder with its own compose files. */
+  /** Compose, run from a release's folder with its own compose files (build, config). */
   composeFor(release: string): ComposeContext;
+  /** Compose as the stack runs it: from the stable <appDir>/live folder, with the release's files and mounts override. */
+  composeLive(release: string): ComposeContext;
+  /** Aborted by Ctrl-C / SIGTERM: long commands and the health gate stop, the runner rolls back. */
+  signal: AbortSignal;
+  /** Called right before the running stack is changed: from here a failure restores the last good release. */
+  touchStack(): void;
   state(): DeployState;
   saveState(next: DeployState): Promise<void>;
   /** Runs a command on the target and records it (argv, exit, duration, output hashes). */
@@ -45,9 +55,15 @@ export interface StepOutcome {
   more?: CheckResult[];
 }
 
+export type PlanContext = Pick<StepContext, 'config' | 'compose' | 'bundle' | 'release' | 'target' | 'layout' | 'composeFor' | 'composeLive'>;
+
 export interface PlannedStepCommand {
   argv: string[];
   note?: string;
+  /** Arguments in <angle brackets> stand for what only the server knows (ids, which images are missing). */
+  serverOnly?: boolean;
+  /** Runs only in some cases (e.g. upload only when the files differ). */
+  when?: string;
 }
 
 export interface Step {
@@ -56,6 +72,7 @@ export interface Step {
   title: string;
   /** Changes the server (asks for consent unless --yes). */
   changes: boolean;
-  plan(ctx: Pick<StepContext, 'config' | 'compose' | 'bundle' | 'release' | 'target' | 'layout' | 'composeFor'>): PlannedStepCommand[];
+  /** The step's commands, every locally known value filled in; what only the server knows is a marked placeholder. */
+  plan(ctx: PlanContext): PlannedStepCommand[];
   run(ctx: StepContext): Promise<StepOutcome>;
 }

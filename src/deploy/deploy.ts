@@ -1,61 +1,31 @@
-// The deploy runner: lock, then the guarded milestones in order, one evidence record each; on a
-// failed gate after the stack changed, an automatic rollback to the last known good release.
-// Idempotent: the release id is the bundle hash, so re-deploying unchanged source changes nothing.
+// The deploy runner: lock, then the guarded milestones in order, one evidence record each. Any
+// failure after the running stack was touched — a failed gate or command, a lost connection, a
+// refused evidence write, Ctrl-C/SIGTERM — takes the rollback path to the last known good
+// release and leaves a record. Idempotent: the release id is the bundle hash, so re-deploying
+// unchanged source changes nothing. Rollback lives in rollback.ts, plans in plan.ts.
 import { hostname } from 'node:os';
-import { posix } from 'node:path';
-import type { IPolicy } from 'cockatiel';
-import { runTransient, transientPolicy } from '../resilience/policy.js';
-import { createLogger, logged, type Logger } from '../log.js';
-import type { ResolvedConfig, ResolvedTarget } from '../config/load.js';
-import { resolveTargetName } from '../config/load.js';
-import { loadCompose } from '../compose/load.js';
-import type { ComposeProject as ComposeModel } from '../compose/model.js';
-import { operatorName, recordStatus, summarize } from '../core/collect.js';
-import { recordEvidence } from '../core/record-evidence.js';
-import type { ComposeContext } from '../docker/commands.js';
-import { composeUpCommand } from '../docker/commands.js';
-import { Docker } from '../docker/docker.js';
 import { ShipproofError, UsageError } from '../errors.js';
-import type { CheckResult, EvidencePredicate, EvidenceStatement } from '../evidence/predicate-schema.js';
-import { EVIDENCE_PREDICATE_TYPE, STATEMENT_TYPE } from '../evidence/predicate-schema.js';
-import { EvidenceStore } from '../evidence/store.js';
-import { loadOrCreateSigningKey, shipproofHome } from '../evidence/signing-key.js';
-import { loadOrCreateFingerprintKey, valueFingerprint } from '../redact/hmac.js';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { LedgerEntry } from '../evidence/ledger.js';
+import type { CheckResult, CommandRecord } from '../evidence/predicate-schema.js';
+import { logged } from '../log.js';
 import { MILESTONES } from '../milestones/catalog.js';
-import { milestoneTable } from '../probes/milestones.js';
 import { CommandRecorder } from '../probes/recorder.js';
 import { readContainers } from '../probes/stack.js';
-import { createTarget, type CreateTargetOptions } from '../targets/create.js';
-import type { Target } from '../targets/target.js';
-import { TOOL_VERSION } from '../version.js';
-import { computeBundle, type Bundle } from './bundle.js';
-import { removeImageTagCommand, removeReleasesCommand, switchLinkCommand, tagImageCommand } from './commands.js';
-import type { PlannedStepCommand, Step, StepContext, StepOutcome } from './context.js';
+import { readLinkCommand, removeImageTagCommand, removeReleasesCommand } from './commands.js';
+import type { Step, StepOutcome } from './context.js';
 import { healthGate } from './health-gate.js';
-import { layout, type Layout } from './layout.js';
 import { acquireLock, releaseLock, type LockHolder } from './lock.js';
-import { readState, releasesToPrune, upsertRelease, writeState, type DeployState } from './state.js';
+import { evidencePreflight, sampleStatement, statement, writeRecordOrTrace } from './record.js';
+import { chooseRollbackRelease, restoreRelease, saveState, stateAfterRestore, stateWhenNothingToRestore } from './rollback.js';
+import { ConsentDeclinedError, closeSession, openSession, runner, stepContext, type DeployOptions, type Session } from './session.js';
+import { readState, releaseOf, releasesToPrune, upsertRelease, type DeployState } from './state.js';
 import { ROLLBACK_FROM, STEPS, expectedServices, stepByRef } from './steps.js';
+import { guardProblems, ledgerTable } from './guards.js';
+import { listMountsCommand } from './commands.js';
 
-export interface DeployOptions extends CreateTargetOptions {
-  config: ResolvedConfig;
-  targetName?: string;
-  /** Inject a ready target (tests). */
-  target?: Target;
-  yes?: boolean;
-  confirm?: (question: string) => Promise<boolean>;
-  /** Run milestones although earlier ones lack passing evidence; the reason is recorded. */
-  forceReason?: string;
-  lockWaitMs?: number;
-  message?: string;
-  log?: (line: string) => void;
-  show?: (text: string) => void;
-  /** Structured log (phase, action, duration). */
-  logger?: Logger;
-}
+export { ConsentDeclinedError, envFingerprints, type DeployOptions } from './session.js';
+export { planDeploy, planRollback } from './plan.js';
+export { status, type StatusReport } from './status.js';
+export { guardProblems, ledgerTable } from './guards.js';
 
 export interface MilestoneRun {
   number: number;
@@ -63,6 +33,8 @@ export interface MilestoneRun {
   status: CheckResult['status'];
   reason?: string;
   record?: string;
+  durationMs?: number;
+  commands?: CommandRecord[];
 }
 
 export interface DeployResult {
@@ -70,190 +42,26 @@ export interface DeployResult {
   target: string;
   outcome: 'deployed' | 'unchanged' | 'failed' | 'rolled-back';
   milestones: MilestoneRun[];
-  rollback?: { to: string; healthy: boolean; reason?: string };
+  rollback?: { to?: string; healthy: boolean; reason?: string };
+  /** The stack is down: what runs, why, and the exact commands to recover. */
+  down?: NonNullable<DeployState['down']>;
+  /** SIGINT / SIGTERM when the deploy was interrupted. */
+  interrupted?: string;
   exitCode: 0 | 1;
   notes: string[];
-}
-
-export class ConsentDeclinedError extends ShipproofError {
-  override readonly code = 'consent_declined';
 }
 
 export class GuardError extends ShipproofError {
   override readonly code = 'milestone_guard';
 }
 
-interface Session {
-  config: ResolvedConfig;
-  compose: ComposeModel;
-  bundle: Bundle;
-  target: ResolvedTarget;
-  host: Target;
-  docker: Docker;
-  layout: Layout;
-  flavor: ComposeContext['flavor'];
-  state: DeployState;
-  log: (line: string) => void;
-  show: (text: string) => void;
-  confirm: (what: string) => Promise<void>;
-  /** Retries and circuit breaker for this target's transient faults. */
-  policy: IPolicy;
-  logger: Logger;
-}
+const failedStatus = (s: CheckResult['status']): boolean => s === 'fail' || s === 'error';
 
-
-function composeFor(s: Pick<Session, 'config' | 'layout' | 'flavor'>, release: string, files?: string[]): ComposeContext {
-  const dir = s.layout.releaseDir(release);
-  const rels = files ?? s.config.composeFiles.map((f) => posix.relative(s.config.rootDir, f));
-  return { flavor: s.flavor, project: s.config.project, files: rels.map((r) => posix.join(dir, r)), projectDir: dir };
-}
-
-function consent(o: DeployOptions, log: (l: string) => void): (what: string) => Promise<void> {
-  return async (what) => {
-    if (o.yes) return;
-    if (!o.confirm) {
-      throw new ConsentDeclinedError(`This step changes the server (${what}) and needs your consent.`, {
-        hint: 'Run it in a terminal to answer, or pass --yes.',
-        exitCode: 2,
-      });
-    }
-    if (!(await o.confirm(`${what}?`))) throw new ConsentDeclinedError(`Stopped: you declined to ${what}.`, { exitCode: 1 });
-    log(`consent given: ${what}`);
-  };
-}
-
-/** Evidence must be writable before anything changes: a deploy whose milestones cannot be recorded does not start. */
-async function evidencePreflight(config: ResolvedConfig): Promise<void> {
-  const store = EvidenceStore.open(config.evidenceDir, { toolVersion: TOOL_VERSION });
-  const report = await store.verify();
-  if (!report.ok && report.entries > 0) {
-    throw new ShipproofError(`The evidence ledger in ${config.evidenceDir} does not verify (${report.firstBad?.problem ?? 'unknown problem'}), so no deploy starts.`, {
-      hint: 'Run `shipproof evidence verify` for the report.',
-    });
-  }
-  await loadOrCreateSigningKey(config.evidenceDir);
-}
-
-/**
- * HMAC fingerprints of the env files uploaded from this machine: they make part of a release's
- * identity without their values (or a bare, brute-forceable hash of them) appearing anywhere.
- */
-export async function envFingerprints(config: ResolvedConfig): Promise<string[]> {
-  const sources = config.envFiles.filter((e) => e.source !== undefined);
-  if (sources.length === 0) return [];
-  const key = await loadOrCreateFingerprintKey(join(shipproofHome(), 'fingerprint.key'));
-  const out: string[] = [];
-  for (const e of sources) {
-    const text = await readFile(e.source!, 'utf8').catch(() => '');
-    out.push(`${e.path}:${valueFingerprint(key, text)}`);
-  }
-  return out;
-}
-
-async function openSession(o: DeployOptions, changes = true): Promise<Session> {
-  const target = resolveTargetName(o.config, o.targetName);
-  if (changes) await evidencePreflight(o.config);
-  const compose = await loadCompose(o.config.composeFiles);
-  const bundle = await computeBundle({ config: o.config, compose, fingerprints: await envFingerprints(o.config) });
-  const host = o.target ?? createTarget(target, o);
-  const docker = new Docker(host);
-  const log = o.log ?? (() => undefined);
-  try {
-    const info = await docker.info();
-    const l = layout(target.appDir);
-    const state = await readState(host, l);
-    return {
-      config: o.config,
-      compose,
-      bundle,
-      target,
-      host,
-      docker,
-      layout: l,
-      flavor: info.compose.flavor,
-      state,
-      log,
-      show: o.show ?? log,
-      confirm: consent(o, log),
-      policy: transientPolicy(),
-      logger: (o.logger ?? createLogger()).child({ project: o.config.project, target: target.name, release: bundle.releaseId }),
-    };
-  } catch (e) {
-    if (o.target === undefined) await host.close();
-    throw e;
-  }
-}
-
-function statement(s: Session, kind: string, title: string, results: CheckResult[], started: Date, extra: Partial<EvidencePredicate> = {}): EvidenceStatement {
-  const predicate: EvidencePredicate = {
-    schemaVersion: 1,
-    kind,
-    title,
-    project: s.config.project,
-    target: { name: s.target.name, description: s.host.description },
-    release: s.bundle.releaseId,
-    startedAt: started.toISOString(),
-    finishedAt: new Date().toISOString(),
-    toolVersion: TOOL_VERSION,
-    operator: operatorName(),
-    status: recordStatus(results),
-    summary: summarize(results),
-    results,
-    redactions: [],
-    notCollected: ['env values', 'build and service logs', 'compose configuration output', 'raw command output (only its sha256 and byte count)'],
-    ...extra,
-  };
-  return {
-    _type: STATEMENT_TYPE,
-    // The bundle hash covers every file of the release (listed in its release.json on the server);
-    // the compose files and shipproof.yaml are named on their own as the files people review.
-    subject: [
-      { name: `bundle:${s.bundle.releaseId}`, digest: { sha256: s.bundle.sha256 } },
-      ...s.bundle.files
-        .filter((f) => s.config.composeFiles.includes(f.abs) || f.abs === s.config.configPath)
-        .map((f) => ({ name: f.rel, digest: { sha256: f.sha256 } })),
-    ],
-    predicateType: EVIDENCE_PREDICATE_TYPE,
-    predicate,
-  };
-}
-
-/** The newest milestone statuses for a release on a target, from the ledger. */
-async function ledgerTable(config: ResolvedConfig, target: string, release: string) {
-  const entries: LedgerEntry[] = await EvidenceStore.open(config.evidenceDir, { toolVersion: TOOL_VERSION }).list().catch(() => []);
-  return milestoneTable(entries, target, release);
-}
-
-/** Earlier milestones must have passing (or not-applicable) evidence for the same release. */
-export function guardProblems(table: Awaited<ReturnType<typeof ledgerTable>>, upTo: number): string[] {
-  return table.rows
-    .filter((r) => r.number < upTo && r.status !== 'passed' && r.status !== 'skipped')
-    .map((r) => `milestone ${r.number} (${r.id}) is ${r.status}`);
-}
-
-async function runStep(s: Session, step: Step, notes: string[]): Promise<{ outcome: StepOutcome; record: string }> {
+/** Runs one step and writes its record; a refused record makes the step an error (the rollback path). */
+async function runStep(s: Session, step: Step, notes: string[], onTouch: () => void): Promise<MilestoneRun> {
   const started = new Date();
-  const recorder = new CommandRecorder(new AbortController().signal);
-  const ctx: StepContext = {
-    config: s.config,
-    compose: s.compose,
-    bundle: s.bundle,
-    release: s.bundle.releaseId,
-    target: s.target,
-    host: s.host,
-    docker: s.docker,
-    layout: s.layout,
-    composeFor: (r) => composeFor(s, r),
-    state: () => s.state,
-    saveState: async (next) => {
-      s.state = next;
-      await writeState(s.host, s.layout, next);
-    },
-    run: (argv, o) => runTransient(s.policy, s.host.description, () => recorder.run(s.host, argv, o ?? {})),
-    confirm: s.confirm,
-    log: s.log,
-    show: s.show,
-  };
+  const recorder = new CommandRecorder(s.interrupts.signal);
+  const ctx = stepContext(s, recorder, onTouch);
   s.log(`milestone ${step.number}: ${step.title}`);
   let outcome: StepOutcome;
   try {
@@ -261,129 +69,103 @@ async function runStep(s: Session, step: Step, notes: string[]): Promise<{ outco
   } catch (e) {
     if (e instanceof ConsentDeclinedError) throw e;
     const hint = e instanceof ShipproofError && e.hint ? ` (${e.hint})` : '';
-    outcome = { status: 'error', reason: `could not run: ${e instanceof Error ? e.message : String(e)}${hint}`, observations: {} };
+    const why = s.interrupts.reason ? `interrupted by ${s.interrupts.reason}` : `could not run: ${e instanceof Error ? e.message : String(e)}${hint}`;
+    outcome = { status: 'error', reason: why, observations: {} };
   }
+  if (s.interrupts.reason && !failedStatus(outcome.status) && outcome.status !== 'pass' && outcome.status !== 'skipped') outcome = { ...outcome, status: 'error' };
+  const durationMs = Date.now() - started.getTime();
   const own: CheckResult = {
     id: step.id,
     title: step.title,
     gate: true,
     status: outcome.status,
     ...(outcome.reason ? { reason: outcome.reason } : {}),
-    durationMs: Date.now() - started.getTime(),
+    durationMs,
     observations: outcome.observations,
     commands: recorder.records,
   };
-  const st = statement(s, 'milestone', `Milestone ${step.number}: ${step.title} — release ${s.bundle.releaseId} on ${s.target.name}`, [own, ...(outcome.more ?? [])], started, {
+  const st = statement(s, 'milestone', `Milestone ${step.number}: ${step.title} — release ${s.release} on ${s.target.name}`, [own, ...(outcome.more ?? [])], started, {
     milestone: { number: step.number, id: step.id },
     ...(notes.length ? { notes: [...notes] } : {}),
   });
   // A not-applicable step is recorded as skipped, never as passed.
   if (outcome.status === 'skipped') st.predicate.status = 'skipped';
-  if (outcome.status === 'error' || outcome.status === 'fail') st.predicate.status = outcome.status === 'fail' ? 'failed' : 'error';
-  const { entry } = await recordEvidence(st, {
-    config: s.config,
-    meta: { kind: 'milestone', target: s.target.name, release: s.bundle.releaseId, milestone: { number: step.number, id: step.id } },
-  });
-  s.log(`  ${outcome.status}${outcome.reason ? `: ${outcome.reason}` : ''} (evidence #${entry.seq})`);
-  return { outcome, record: entry.record };
-}
-
-/** Brings a release back: its images (from shipproof's release tags), its compose files, then the health gate. */
-async function restoreRelease(s: Session, to: string, recorder: CommandRecorder): Promise<{ healthy: boolean; reason?: string; results: CheckResult[] }> {
-  const rec = s.state.releases.find((r) => r.id === to);
-  if (!rec) return { healthy: false, reason: `release ${to} is not known on the server`, results: [] };
-  const results: CheckResult[] = [];
-  const t0 = Date.now();
-  for (const img of Object.values(rec.images)) await recorder.run(s.host, tagImageCommand(img.releaseTag, img.ref));
-  const ctx = composeFor(s, to, rec.composeFiles.length ? rec.composeFiles : undefined);
-  const up = await recorder.run(s.host, composeUpCommand(ctx, { noBuild: true }), { timeoutMs: 15 * 60_000 });
-  results.push({
-    id: 'restore-release',
-    title: `Start release ${to} again`,
-    gate: true,
-    status: up.exitCode === 0 ? 'pass' : 'fail',
-    ...(up.exitCode === 0 ? {} : { reason: `compose up exited with code ${up.exitCode}` }),
-    durationMs: Date.now() - t0,
-    observations: { release: to, imagesRestored: Object.keys(rec.images).length },
-    commands: [...recorder.records],
-  });
-  const probeCtx = { config: s.config, target: s.target, compose: s.compose, host: s.host, docker: s.docker, run: (a: readonly string[], o?: { timeoutMs?: number }) => recorder.run(s.host, a, o), runLocal: (a: readonly string[], o?: { timeoutMs?: number }) => recorder.run(s.host, a, o), signal: new AbortController().signal };
-  const t1 = Date.now();
-  const verdict = await healthGate({
-    expectedServices: expectedServices({ compose: s.compose }),
-    probes: s.config.health,
-    timeoutMs: s.config.deploy.healthTimeoutMs,
-    intervalMs: s.config.deploy.healthIntervalMs,
-    stableChecks: s.config.deploy.stableChecks,
-    readContainers: () => readContainers(probeCtx),
-    run: (argv, o) => recorder.run(s.host, argv, o),
-  });
-  results.push({
-    id: 'health-gate-after-rollback',
-    title: `Health gate on release ${to}`,
-    gate: true,
-    status: verdict.passed ? 'pass' : 'fail',
-    ...(verdict.passed ? {} : { reason: verdict.reason ?? 'failed' }),
-    durationMs: Date.now() - t1,
-    observations: { services: Object.entries(verdict.services).map(([k, v]) => `${k}: ${v}`) },
-    commands: [],
-  });
-  if (verdict.passed) {
-    await recorder.run(s.host, switchLinkCommand(posix.join('releases', to), s.layout.current));
+  if (failedStatus(outcome.status)) st.predicate.status = outcome.status === 'fail' ? 'failed' : 'error';
+  const w = await writeRecordOrTrace(s.config, st, { kind: 'milestone', target: s.target.name, release: s.release, milestone: { number: step.number, id: step.id } });
+  if (w.refused) {
+    notes.push(`the record of milestone ${step.number} was refused: ${w.refused}`);
+    outcome = { status: 'error', reason: `its evidence record was refused (${w.refused})`, observations: {} };
   }
-  return { healthy: verdict.passed, ...(verdict.reason ? { reason: verdict.reason } : {}), results };
+  s.log(`  ${outcome.status}${outcome.reason ? `: ${outcome.reason}` : ''}${w.written ? ` (evidence #${w.written.seq})` : ' (no evidence written)'}`);
+  return { number: step.number, id: step.id, status: outcome.status, ...(outcome.reason ? { reason: outcome.reason } : {}), ...(w.written ? { record: w.written.record } : {}), durationMs, commands: recorder.records };
 }
 
+/** After a failure that touched the running stack: read the server's state again, then bring back the last known good release. */
 async function rollbackAfterFailure(s: Session, failed: MilestoneRun, notes: string[]): Promise<DeployResult['rollback']> {
-  const to = s.state.lastKnownGood;
   const started = new Date();
+  s.state = await readState(s.host, s.layout).catch(() => s.state);
+  const failedRec = releaseOf(s.state, s.release);
+  if (failedRec) s.state = upsertRelease(s.state, { ...failedRec, status: 'rolled-back' });
+  const to = s.state.lastKnownGood;
   const cause: CheckResult = {
     id: 'failure',
-    title: `Milestone ${failed.number} (${failed.id}) failed for release ${s.bundle.releaseId}`,
+    title: `Milestone ${failed.number} (${failed.id}) failed for release ${s.release}`,
     gate: false,
     status: 'fail',
     reason: failed.reason ?? 'failed',
     durationMs: 0,
-    observations: { failedRelease: s.bundle.releaseId, milestone: failed.number, record: failed.record ?? null },
+    observations: { failedRelease: s.release, milestone: failed.number, record: failed.record ?? null },
     commands: [],
   };
-  if (to === undefined || to === s.bundle.releaseId) {
-    s.show('No earlier healthy release exists on this target, so there is nothing to roll back to; the failed release is left as it is for inspection.');
-    const rec = s.state.releases.find((r) => r.id === s.bundle.releaseId);
-    if (rec) {
-      s.state = upsertRelease(s.state, { ...rec, status: 'failed' });
-      await writeState(s.host, s.layout, s.state);
-    }
-    return undefined;
+  let results: CheckResult[] = [cause];
+  let healthy = false;
+  let reason: string | undefined;
+  if (to === undefined || to === s.release) {
+    s.show('No earlier healthy release exists on this target, so there is nothing to roll back to; the failed release is left running for inspection.');
+    await saveState(s, stateWhenNothingToRestore(s, { ...s.state, current: s.release }, s.release, failed.reason ?? 'failed'));
+    reason = 'no earlier release passed its health gate';
+  } else {
+    s.log(`rolling back to ${to}`);
+    const restored = await logged(s.logger, { phase: 'rollback', action: 'restore-release', to }, () => restoreRelease(s, to), (r) => ({ healthy: r.healthy }));
+    // A restore that could not even start leaves the failed release running: say so.
+    await saveState(s, restored.started ? stateAfterRestore(s, s.state, to, restored) : stateWhenNothingToRestore(s, { ...s.state, current: s.release }, s.release, `the rollback to ${to} could not start: ${restored.reason ?? 'failed'}`));
+    results = [cause, ...restored.results];
+    healthy = restored.healthy;
+    reason = restored.reason;
   }
-  s.log(`rolling back to ${to}`);
-  const recorder = new CommandRecorder(new AbortController().signal);
-  const restored = await logged(s.logger, { phase: 'rollback', action: 'restore-release', to }, () => restoreRelease(s, to, recorder), (r) => ({ healthy: r.healthy }));
-  const failedRec = s.state.releases.find((r) => r.id === s.bundle.releaseId);
-  if (failedRec) s.state = upsertRelease(s.state, { ...failedRec, status: 'rolled-back' });
-  s.state = { ...s.state, current: to };
-  await writeState(s.host, s.layout, s.state);
-  const st = statement(s, 'rollback', `Rollback of ${s.target.name} from ${s.bundle.releaseId} to ${to}`, [cause, ...restored.results], started, { notes, release: to });
-  st.predicate.status = restored.healthy ? 'passed' : 'failed';
-  await recordEvidence(st, { config: s.config, meta: { kind: 'rollback', target: s.target.name, release: to } });
-  return { to, healthy: restored.healthy, ...(restored.reason ? { reason: restored.reason } : {}) };
+  const down = s.state.down;
+  const st = statement(s, 'rollback', `Rollback of ${s.target.name} from ${s.release} to ${to ?? 'nothing'}${down ? ': stack DOWN' : ''}`, results, started, {
+    notes: [...notes, ...(down ? [`the stack is DOWN: ${down.reason}; running: ${down.running}`, ...down.recovery.map((c) => `recover: ${c}`)] : [])],
+    ...(to ? { release: to } : {}),
+  });
+  st.predicate.status = healthy ? 'passed' : 'failed';
+  await writeRecordOrTrace(s.config, st, { kind: 'rollback', target: s.target.name, release: to ?? s.release });
+  return { ...(to && to !== s.release ? { to } : {}), healthy, ...(reason ? { reason } : {}) };
 }
 
-/** Is this release current, healthy and running right now? Then a deploy has nothing to do. */
-async function alreadyHealthy(s: Session): Promise<boolean> {
-  if (s.state.current !== s.bundle.releaseId) return false;
-  const rec = s.state.releases.find((r) => r.id === s.bundle.releaseId);
+/** Is this release current, gated, running its own images from its own files, and healthy right now? Then a deploy has nothing to do. */
+async function alreadyHealthy(s: Session, interruptedFound: boolean): Promise<boolean> {
+  if (interruptedFound || s.state.down || s.state.current !== s.release) return false;
+  const rec = releaseOf(s.state, s.release);
   if (rec?.status !== 'healthy') return false;
   const recorder = new CommandRecorder(new AbortController().signal);
-  const probeCtx = { config: s.config, target: s.target, compose: s.compose, host: s.host, docker: s.docker, run: (a: readonly string[], o?: { timeoutMs?: number }) => recorder.run(s.host, a, o), runLocal: (a: readonly string[], o?: { timeoutMs?: number }) => recorder.run(s.host, a, o), signal: new AbortController().signal };
+  const run = runner(s, recorder);
+  const live = await run(readLinkCommand(s.layout.live), { read: true });
+  if (live.stdout.trim() !== `releases/${s.release}`) return false;
+  const probeCtx = { config: s.config, target: s.target, compose: s.compose, host: s.host, docker: s.docker, run: (a: readonly string[], o?: { timeoutMs?: number }) => run(a, { ...o, read: true }), runLocal: (a: readonly string[], o?: { timeoutMs?: number }) => run(a, { ...o, read: true }), signal: new AbortController().signal };
+  const containers = await readContainers(probeCtx);
+  // A moved tag or a hand-run `compose up` shows as a container not running the release's image.
+  for (const [svc, img] of Object.entries(rec.images)) {
+    if (img.id && containers.some((c) => c.service === svc && c.imageId !== img.id)) return false;
+  }
   const verdict = await healthGate({
     expectedServices: expectedServices({ compose: s.compose }),
     probes: s.config.health,
     timeoutMs: 1,
     intervalMs: 1,
     stableChecks: 1,
-    readContainers: () => readContainers(probeCtx),
-    run: (argv, o) => recorder.run(s.host, argv, o),
+    readContainers: async () => containers,
+    run: (argv, o) => run(argv, { ...o, read: true }),
   });
   return verdict.passed;
 }
@@ -392,16 +174,20 @@ async function prune(s: Session): Promise<string[]> {
   const victims = releasesToPrune(s.state, s.config.deploy.keepReleases);
   if (victims.length === 0) return [];
   for (const v of victims) for (const img of Object.values(v.images)) await s.host.exec(removeImageTagCommand(img.releaseTag), { reject: false, timeoutMs: 60_000 });
-  await s.host.exec(removeReleasesCommand(victims.map((v) => s.layout.releaseDir(v.id))), { timeoutMs: 120_000 });
-  s.state = { ...s.state, releases: s.state.releases.filter((r) => !victims.some((v) => v.id === r.id)) };
-  await writeState(s.host, s.layout, s.state);
+  const kept = s.state.releases.filter((r) => !victims.some((v) => v.id === r.id));
+  // Content-addressed mounts that no kept release uses go with the last release that used them.
+  const used = new Set(kept.flatMap((r) => r.mounts));
+  const listed = (await s.host.exec(listMountsCommand(s.layout.mountsDir), { reject: false, timeoutMs: 30_000 })).stdout.split('\n').filter(Boolean);
+  const unused = victims.flatMap((v) => v.mounts).filter((m) => !used.has(m) && listed.includes(m.split('/').pop()!));
+  await s.host.exec(removeReleasesCommand([...victims.map((v) => s.layout.releaseDir(v.id)), ...new Set(unused)]), { timeoutMs: 120_000 });
+  await saveState(s, { ...s.state, releases: kept });
   return victims.map((v) => v.id);
 }
 
-async function withLock<T>(s: Session, o: DeployOptions, fn: (me: LockHolder, notes: string[]) => Promise<T>): Promise<T> {
+async function withLock<T>(s: Session, o: DeployOptions, fn: (me: LockHolder, notes: string[], interruptedFound: boolean) => Promise<T>): Promise<T> {
   const notes: string[] = [];
   const me = await logged(s.logger, { phase: 'lock', action: 'acquire' }, () => acquireLock(s.host, s.layout, {
-    release: s.bundle.releaseId,
+    release: s.release,
     ...(o.message ? { message: o.message } : {}),
     ...(o.lockWaitMs ? { waitMs: o.lockWaitMs } : {}),
     onRecovered: (dead) => {
@@ -412,72 +198,111 @@ async function withLock<T>(s: Session, o: DeployOptions, fn: (me: LockHolder, no
   }));
   try {
     s.state = await readState(s.host, s.layout);
+    const interruptedFound = s.state.inProgress !== undefined;
     if (s.state.inProgress) {
       const note = `found an interrupted deploy of release ${s.state.inProgress.release} (started ${s.state.inProgress.startedAt}); reconciling by deploying again from the start`;
       notes.push(note);
       s.log(note);
     }
-    s.state = { ...s.state, inProgress: { release: s.bundle.releaseId, startedAt: new Date().toISOString(), operator: me.operator, host: hostname(), pid: process.pid } };
-    await writeState(s.host, s.layout, s.state);
-    return await fn(me, notes);
+    await saveState(s, { ...s.state, inProgress: { release: s.release, startedAt: new Date().toISOString(), operator: me.operator, host: hostname(), pid: process.pid } });
+    return await fn(me, notes, interruptedFound);
   } finally {
     // We know this run stopped (done or failed with an error): only a killed run leaves inProgress behind.
     if (s.state.inProgress?.pid === process.pid) {
       const { inProgress: _done, ...rest } = s.state;
-      s.state = rest;
-      await writeState(s.host, s.layout, s.state).catch(() => undefined);
+      await saveState(s, rest).catch(() => undefined);
     }
     await releaseLock(s.host, s.layout, { me }).catch(() => undefined);
   }
 }
 
+function summaryResults(runs: MilestoneRun[]): CheckResult[] {
+  return runs.map((r) => ({
+    id: `m${r.number}-${r.id}`,
+    title: MILESTONES[r.number - 1]!.title,
+    gate: true,
+    status: r.status,
+    ...(r.reason ? { reason: r.reason } : {}),
+    durationMs: r.durationMs ?? 0,
+    observations: { record: r.record ?? null },
+    commands: r.commands ?? [],
+  }));
+}
+
+/** Runs steps in order until one fails or an interrupt arrives; then the rollback path if the stack was touched. */
+async function runSteps(s: Session, steps: Step[], notes: string[]): Promise<Omit<DeployResult, 'outcome' | 'exitCode'> & { failed?: MilestoneRun }> {
+  const runs: MilestoneRun[] = [];
+  let touched = false;
+  let failed: MilestoneRun | undefined;
+  for (const step of steps) {
+    if (s.interrupts.reason) {
+      failed = { number: step.number, id: step.id, status: 'error', reason: `interrupted by ${s.interrupts.reason} before this milestone` };
+      break;
+    }
+    const run = await runStep(s, step, notes, () => (touched = true));
+    runs.push(run);
+    if (failedStatus(run.status)) {
+      failed = run;
+      break;
+    }
+  }
+  let rollback: DeployResult['rollback'];
+  if (failed && touched && ROLLBACK_FROM.has(failed.number)) {
+    rollback = await rollbackAfterFailure(s, failed, notes);
+  } else if (failed) {
+    const rec = releaseOf(s.state, s.release);
+    if (rec && rec.status !== 'healthy') await saveState(s, upsertRelease(s.state, { ...rec, status: 'failed' }));
+    if (!touched) notes.push('the running stack was not changed');
+  }
+  return {
+    release: s.release,
+    target: s.target.name,
+    milestones: runs,
+    ...(rollback ? { rollback } : {}),
+    ...(s.state.down ? { down: s.state.down } : {}),
+    ...(s.interrupts.reason ? { interrupted: s.interrupts.reason } : {}),
+    notes,
+    ...(failed ? { failed } : {}),
+  };
+}
+
+/** Opens a session for a command that changes the server: evidence settled first, published images resolved (and pulled as configured). */
+function openChanging(o: DeployOptions, mayPull = true): Promise<Session> {
+  return openSession(o, { mayPull, before: async (p) => evidencePreflight(o.config, sampleStatement(p)) });
+}
+
 /** `shipproof deploy`: every milestone in order, stopping at the first failure. */
 export async function deploy(o: DeployOptions): Promise<DeployResult> {
-  const s = await openSession(o);
+  const s = await openChanging(o);
   try {
-    return await withLock(s, o, async (_me, notes) => {
-      const runs: MilestoneRun[] = [];
-      if (await alreadyHealthy(s)) {
-        s.log(`release ${s.bundle.releaseId} is already current and healthy: nothing to change`);
-        const st = statement(s, 'deploy', `Deploy of ${s.bundle.releaseId} to ${s.target.name}: unchanged`, [
-          { id: 'unchanged', title: 'Release already current and healthy', gate: true, status: 'pass', reason: 'the bundle hash matches the current release and its health gate passes', durationMs: 0, observations: { release: s.bundle.releaseId }, commands: [] },
-        ], new Date(), { notes });
-        await recordEvidence(st, { config: s.config, meta: { kind: 'deploy', target: s.target.name, release: s.bundle.releaseId } });
-        return { release: s.bundle.releaseId, target: s.target.name, outcome: 'unchanged', milestones: [], exitCode: 0, notes };
+    return await withLock(s, o, async (_me, notes, interruptedFound) => {
+      const started = new Date();
+      if (await alreadyHealthy(s, interruptedFound)) {
+        s.log(`release ${s.release} is already current and healthy: nothing to change`);
+        const st = statement(s, 'deploy', `Deploy of ${s.release} to ${s.target.name}: unchanged`, [
+          { id: 'unchanged', title: 'Release already current and healthy', gate: true, status: 'pass', reason: 'the bundle hash matches the current release, its containers run its images, and its health gate passes', durationMs: Date.now() - started.getTime(), observations: { release: s.release }, commands: [] },
+        ], started, { notes });
+        await writeRecordOrTrace(s.config, st, { kind: 'deploy', target: s.target.name, release: s.release });
+        return { release: s.release, target: s.target.name, outcome: 'unchanged', milestones: [], exitCode: 0, notes };
       }
-      let failed: MilestoneRun | undefined;
-      for (const step of STEPS) {
-        const { outcome, record } = await runStep(s, step, notes);
-        const run: MilestoneRun = { number: step.number, id: step.id, status: outcome.status, ...(outcome.reason ? { reason: outcome.reason } : {}), record };
-        runs.push(run);
-        if (outcome.status === 'fail' || outcome.status === 'error') {
-          failed = run;
-          break;
-        }
-      }
-      let rollback: DeployResult['rollback'];
-      if (failed && ROLLBACK_FROM.has(failed.number)) rollback = await rollbackAfterFailure(s, failed, notes);
+      const { failed, ...r } = await runSteps(s, STEPS, notes);
       const pruned = failed ? [] : await prune(s);
       if (pruned.length) notes.push(`pruned releases: ${pruned.join(', ')}`);
-      const outcome: DeployResult['outcome'] = failed ? (rollback?.healthy ? 'rolled-back' : 'failed') : 'deployed';
-      const summaryResults: CheckResult[] = runs.map((r) => ({
-        id: `m${r.number}-${r.id}`,
-        title: MILESTONES[r.number - 1]!.title,
-        gate: true,
-        status: r.status,
-        ...(r.reason ? { reason: r.reason } : {}),
-        durationMs: 0,
-        observations: { record: r.record ?? null },
-        commands: [],
-      }));
-      const st = statement(s, 'deploy', `Deploy of ${s.bundle.releaseId} to ${s.target.name}: ${outcome}`, summaryResults, new Date(), {
-        notes: [...notes, ...(rollback ? [`rolled back to ${rollback.to}: ${rollback.healthy ? 'healthy' : `NOT healthy (${rollback.reason ?? ''})`}`] : [])],
+      const outcome: DeployResult['outcome'] = failed ? (r.rollback?.healthy ? 'rolled-back' : 'failed') : 'deployed';
+      const st = statement(s, 'deploy', `Deploy of ${s.release} to ${s.target.name}: ${outcome}${r.down ? ' — stack DOWN' : ''}${r.interrupted ? ` (interrupted by ${r.interrupted})` : ''}`, summaryResults(r.milestones), started, {
+        notes: [
+          ...notes,
+          ...(failed && !r.milestones.includes(failed) ? [`milestone ${failed.number} (${failed.id}): ${failed.reason ?? 'not run'}`] : []),
+          ...(r.rollback ? [`rolled back to ${r.rollback.to ?? 'nothing'}: ${r.rollback.healthy ? 'healthy' : `NOT healthy (${r.rollback.reason ?? ''})`}`] : []),
+          ...(r.down ? [`the stack is DOWN: ${r.down.reason}`, ...r.down.recovery.map((c) => `recover: ${c}`)] : []),
+        ],
       });
-      await recordEvidence(st, { config: s.config, meta: { kind: 'deploy', target: s.target.name, release: s.bundle.releaseId } });
-      return { release: s.bundle.releaseId, target: s.target.name, outcome, milestones: runs, ...(rollback ? { rollback } : {}), exitCode: failed ? 1 : 0, notes };
+      if (failed) st.predicate.status = failed.status === 'fail' ? 'failed' : 'error';
+      await writeRecordOrTrace(s.config, st, { kind: 'deploy', target: s.target.name, release: s.release });
+      return { ...r, outcome, exitCode: failed ? 1 : 0 };
     });
   } finally {
-    if (o.target === undefined) await s.host.close();
+    await closeSession(s);
   }
 }
 
@@ -487,120 +312,68 @@ export async function runMilestone(o: DeployOptions & { milestone: string }): Pr
   if (!step) {
     throw new UsageError(`Unknown milestone "${o.milestone}".`, { hint: `Milestones: ${MILESTONES.map((m) => `${m.number} ${m.id}`).join(', ')}.` });
   }
-  const s = await openSession(o);
+  const s = await openChanging(o);
   try {
-    const table = await ledgerTable(s.config, s.target.name, s.bundle.releaseId);
+    const table = await ledgerTable(s.config, s.target.name, s.release);
     const problems = guardProblems(table, step.number);
     const notes: string[] = [];
     if (problems.length) {
       if (!o.forceReason) {
-        throw new GuardError(`Milestone ${step.number} (${step.id}) is guarded: ${problems.join('; ')} for release ${s.bundle.releaseId}.`, {
+        throw new GuardError(`Milestone ${step.number} (${step.id}) is guarded: ${problems.join('; ')} for release ${s.release}.`, {
           hint: 'Run the earlier milestones first (or `shipproof deploy`), or pass --force "<reason>" to record an override.',
         });
       }
       notes.push(`guard overridden with --force: ${o.forceReason} (${problems.join('; ')})`);
     }
     return await withLock(s, o, async () => {
-      const { outcome, record } = await runStep(s, step, notes);
-      const run: MilestoneRun = { number: step.number, id: step.id, status: outcome.status, ...(outcome.reason ? { reason: outcome.reason } : {}), record };
-      const failed = outcome.status === 'fail' || outcome.status === 'error';
-      const rollback = failed && ROLLBACK_FROM.has(step.number) ? await rollbackAfterFailure(s, run, notes) : undefined;
-      return {
-        release: s.bundle.releaseId,
-        target: s.target.name,
-        outcome: failed ? (rollback?.healthy ? 'rolled-back' : 'failed') : 'deployed',
-        milestones: [run],
-        ...(rollback ? { rollback } : {}),
-        exitCode: failed ? 1 : 0,
-        notes,
-      };
+      const { failed, ...r } = await runSteps(s, [step], notes);
+      return { ...r, outcome: failed ? (r.rollback?.healthy ? 'rolled-back' : 'failed') : 'deployed', exitCode: failed ? 1 : 0 };
     });
   } finally {
-    if (o.target === undefined) await s.host.close();
+    await closeSession(s);
   }
 }
 
 /** `shipproof rollback [release]`: by hand, to a named release or the newest healthy one before the current. */
 export async function rollback(o: DeployOptions & { release?: string }): Promise<DeployResult> {
-  const s = await openSession(o);
+  const s = await openChanging(o, false);
   try {
     return await withLock(s, o, async (_me, notes) => {
-      const healthy = s.state.releases.filter((r) => r.healthyAt !== undefined && r.id !== s.state.current);
-      const to = o.release ?? healthy[healthy.length - 1]?.id;
-      if (to === undefined) throw new UsageError('There is no earlier healthy release to roll back to.', { hint: 'See `shipproof status` for the releases on this target.' });
-      if (!s.state.releases.some((r) => r.id === to)) {
-        throw new UsageError(`Release ${to} is not on ${s.target.name}.`, { hint: `Known releases: ${s.state.releases.map((r) => r.id).join(', ') || 'none'}.` });
+      const choice = chooseRollbackRelease(s.state, o.release);
+      if (!choice.to) throw new UsageError(`Nothing to roll back to: ${choice.problem ?? 'no release'}.`, { hint: 'See `shipproof status` for the releases on this target.' });
+      const to = choice.to.id;
+      if (choice.needsForce) {
+        if (!o.forceReason) {
+          throw new UsageError(`Release ${to} never passed its own health gate (its deploy ${choice.to.status === 'uploaded' ? 'did not finish' : 'failed'}), so rolling back onto it needs a reason.`, {
+            hint: `Pass --force "<reason>" (recorded), or pick a release that passed: see \`shipproof status\`.`,
+          });
+        }
+        notes.push(`rolling back onto a release whose own deploy failed, forced: ${o.forceReason}`);
       }
       await s.confirm(`roll ${s.target.name} back to release ${to}`);
       const started = new Date();
-      const recorder = new CommandRecorder(new AbortController().signal);
-      const restored = await restoreRelease(s, to, recorder);
       const from = s.state.current;
-      if (restored.healthy) {
-        const rec = s.state.releases.find((r) => r.id === to)!;
-        s.state = { ...upsertRelease(s.state, { ...rec, status: 'healthy', healthyAt: new Date().toISOString() }), current: to, lastKnownGood: to };
-      }
-      await writeState(s.host, s.layout, s.state);
-      const st = statement(s, 'rollback', `Rollback of ${s.target.name} from ${from ?? 'none'} to ${to}`, restored.results, started, { notes: [...notes, 'requested by hand'], release: to });
-      await recordEvidence(st, { config: s.config, meta: { kind: 'rollback', target: s.target.name, release: to } });
+      const restored = await restoreRelease(s, to);
+      await saveState(s, stateAfterRestore(s, s.state, to, restored, o.forceReason && choice.needsForce ? { forced: o.forceReason } : {}));
+      const down = s.state.down;
+      const st = statement(s, 'rollback', `Rollback of ${s.target.name} from ${from ?? 'none'} to ${to}${down ? ': stack DOWN' : ''}`, restored.results, started, {
+        notes: [...notes, 'requested by hand', ...(down ? [`the stack is DOWN: ${down.reason}; running: ${down.running}`, ...down.recovery.map((c) => `recover: ${c}`)] : [])],
+        release: to,
+      });
+      st.predicate.status = restored.healthy ? 'passed' : 'failed';
+      await writeRecordOrTrace(s.config, st, { kind: 'rollback', target: s.target.name, release: to });
       return {
         release: to,
         target: s.target.name,
         outcome: restored.healthy ? 'rolled-back' : 'failed',
         milestones: [],
         rollback: { to, healthy: restored.healthy, ...(restored.reason ? { reason: restored.reason } : {}) },
+        ...(down ? { down } : {}),
         exitCode: restored.healthy ? 0 : 1,
         notes,
       };
     });
   } finally {
-    if (o.target === undefined) await s.host.close();
+    await closeSession(s);
   }
-}
-
-export interface StatusReport {
-  target: string;
-  release: string;
-  current?: string;
-  lastKnownGood?: string;
-  releases: DeployState['releases'];
-  milestones: Awaited<ReturnType<typeof ledgerTable>>['rows'];
-  inProgress?: DeployState['inProgress'];
-}
-
-/** `shipproof status`: the milestone table of the release this source makes, from the ledger, plus the server's releases. */
-export async function status(o: DeployOptions): Promise<StatusReport> {
-  const s = await openSession(o, false);
-  try {
-    const table = await ledgerTable(s.config, s.target.name, s.bundle.releaseId);
-    return {
-      target: s.target.name,
-      release: s.bundle.releaseId,
-      ...(s.state.current ? { current: s.state.current } : {}),
-      ...(s.state.lastKnownGood ? { lastKnownGood: s.state.lastKnownGood } : {}),
-      releases: s.state.releases,
-      milestones: table.rows,
-      ...(s.state.inProgress ? { inProgress: s.state.inProgress } : {}),
-    };
-  } finally {
-    if (o.target === undefined) await s.host.close();
-  }
-}
-
-/** `--dry-run`: every milestone's exact commands, computed without connecting. */
-export async function planDeploy(o: { config: ResolvedConfig; targetName?: string; flavor?: ComposeContext['flavor'] }): Promise<{ release: string; target: ResolvedTarget; steps: { step: Step; commands: PlannedStepCommand[] }[] }> {
-  const target = resolveTargetName(o.config, o.targetName);
-  const compose = await loadCompose(o.config.composeFiles);
-  const bundle = await computeBundle({ config: o.config, compose, fingerprints: await envFingerprints(o.config) });
-  const l = layout(target.appDir);
-  const ctx = {
-    config: o.config,
-    compose,
-    bundle,
-    release: bundle.releaseId,
-    target,
-    layout: l,
-    composeFor: (r: string) => composeFor({ config: o.config, layout: l, flavor: o.flavor ?? 'v2' }, r),
-  };
-  return { release: bundle.releaseId, target, steps: STEPS.map((step) => ({ step, commands: step.plan(ctx) })) };
 }

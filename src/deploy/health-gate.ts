@@ -19,9 +19,24 @@ export interface GateInput {
   onCheck?: (summary: string) => void;
   now?: () => number;
   sleep?: (ms: number) => Promise<void>;
+  /** Ctrl-C / SIGTERM: the gate stops at once with an `interrupted` verdict (never a pass). */
+  signal?: AbortSignal;
 }
 
-export type GateFailureKind = 'timed_out' | 'unhealthy' | 'restarting' | 'exited' | 'missing' | 'http';
+export type GateFailureKind = 'timed_out' | 'unhealthy' | 'restarting' | 'exited' | 'missing' | 'http' | 'interrupted';
+
+function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve) => {
+    if (signal?.aborted) return resolve();
+    const t = setTimeout(done, ms);
+    function done(): void {
+      clearTimeout(t);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}
 
 export interface GateVerdict {
   passed: boolean;
@@ -80,16 +95,31 @@ export function evaluateContainers(
 
 export async function healthGate(input: GateInput): Promise<GateVerdict> {
   const now = input.now ?? Date.now;
-  const sleep = input.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  const sleep = input.sleep ?? ((ms: number) => abortableSleep(ms, input.signal));
   const started = now();
   const stable = new Map<string, { restarts: number; count: number }>();
   let checks = 0;
   let last: ReturnType<typeof evaluateContainers> | undefined;
   let probes: GateVerdict['probes'] = {};
   let lastCulprits: string[] = [];
+  const interrupted = (): GateVerdict => ({
+    passed: false,
+    kind: 'interrupted',
+    reason: `interrupted (${String(input.signal?.reason ?? 'signal')}) before the gate passed`,
+    culprits: [],
+    services: last?.services ?? {},
+    probes,
+    checks,
+    durationMs: now() - started,
+  });
   for (;;) {
+    if (input.signal?.aborted) return interrupted();
     checks++;
-    const containers = await input.readContainers();
+    const containers = await input.readContainers().catch((e: unknown) => {
+      if (input.signal?.aborted) return undefined;
+      throw e;
+    });
+    if (containers === undefined) return interrupted();
     last = evaluateContainers(input.expectedServices, containers, stable, input.stableChecks);
     if (last.fatal) {
       return { passed: false, ...last.fatal, services: last.services, probes, checks, durationMs: now() - started };
@@ -102,7 +132,7 @@ export async function healthGate(input: GateInput): Promise<GateVerdict> {
         probes[p.name] = { ok: r.ok, status: r.status, latencyMs: r.latencyMs, ...(r.why ? { why: r.why } : {}) };
         if (!r.ok) probesOk = false;
       }
-      if (probesOk) return { passed: true, culprits: [], services: last.services, probes, checks, durationMs: now() - started };
+      if (probesOk && !input.signal?.aborted) return { passed: true, culprits: [], services: last.services, probes, checks, durationMs: now() - started };
     }
     lastCulprits = containers.filter((c) => c.health === 'starting' || c.state !== 'running').map((c) => c.name);
     input.onCheck?.(last.ready ? `HTTP probes: ${Object.entries(probes).filter(([, v]) => !v.ok).map(([k, v]) => `${k} ${v.why ?? 'failed'}`).join('; ')}` : last.waiting.join('; '));

@@ -1,15 +1,22 @@
 // Where things live in the app folder on the server. Pure path arithmetic.
 //   <appDir>/releases/<release id>/      the bundle of one release, plus .shipproof/release.json
 //   <appDir>/current -> releases/<id>    switched only after the health gate passed
+//   <appDir>/live -> releases/<id>       the release the stack runs from: compose always runs with this
+//                                        stable project folder, so paths do not move with releases
+//   <appDir>/mounts/<sha256>-<name>      bind-mounted bundle files and folders, content-addressed:
+//                                        a service's config hash changes only when their content does
+//   <appDir>/releases/<id>/<env file>    each release's own copy of every env file (0600)
 //   <appDir>/.shipproof/state.json       release history: deployed, healthy, last known good
 //   <appDir>/.shipproof/lock/            the deploy lock (mkdir is atomic), holder in lock/holder.json
-//   <appDir>/<env file>                  env files, outside releases; each release links to them
+//   <appDir>/<env file>                  where env files are uploaded and checked (milestone 2); copied into the release
 import { posix } from 'node:path';
 
 export interface Layout {
   appDir: string;
   releasesDir: string;
   current: string;
+  live: string;
+  mountsDir: string;
   metaDir: string;
   stateFile: string;
   lockDir: string;
@@ -25,6 +32,8 @@ export function layout(appDir: string): Layout {
     appDir: a,
     releasesDir: posix.join(a, 'releases'),
     current: posix.join(a, 'current'),
+    live: posix.join(a, 'live'),
+    mountsDir: posix.join(a, 'mounts'),
     metaDir,
     stateFile: posix.join(metaDir, 'state.json'),
     lockDir: posix.join(metaDir, 'lock'),

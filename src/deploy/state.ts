@@ -12,11 +12,19 @@ const releaseRecord = z.object({
   id: z.string(),
   bundleSha256: z.string(),
   uploadedAt: z.string(),
-  status: z.enum(['uploaded', 'deploying', 'healthy', 'failed', 'rolled-back']),
+  /** `unhealthy`: it was started again (by a rollback) and its own health gate failed. */
+  status: z.enum(['uploaded', 'deploying', 'healthy', 'failed', 'rolled-back', 'unhealthy']),
   healthyAt: z.string().optional(),
-  /** Images shipproof tagged for this release, by service: rollback restores them. */
-  images: z.record(z.string(), z.object({ ref: z.string(), releaseTag: z.string() })).default({}),
+  /**
+   * The exact image of every service, built or published, kept under a per-release tag (and its
+   * id), so a re-tagged or re-pulled upstream tag does not change what a rollback runs.
+   */
+  images: z.record(z.string(), z.object({ ref: z.string(), releaseTag: z.string(), id: z.string().optional(), built: z.boolean().optional() })).default({}),
   composeFiles: z.array(z.string()).default([]),
+  /** Content-addressed mount paths this release uses (kept while the release is kept). */
+  mounts: z.array(z.string()).default([]),
+  /** Why a rollback onto this release (whose own deploy failed) was forced. */
+  forced: z.string().optional(),
 });
 export type ReleaseRecord = z.infer<typeof releaseRecord>;
 
@@ -26,7 +34,14 @@ const stateSchema = z.object({
   current: z.string().optional(),
   lastKnownGood: z.string().optional(),
   inProgress: z
-    .object({ release: z.string(), startedAt: z.string(), operator: z.string(), host: z.string(), pid: z.number() })
+    .object({ release: z.string(), startedAt: z.string(), operator: z.string(), host: z.string(), pid: z.number(), phase: z.string().optional() })
+    .optional(),
+  /**
+   * The stack is down: a rollback's own gate failed (or a first release failed with nothing to
+   * go back to). Cleared only by a release whose health gate passes.
+   */
+  down: z
+    .object({ since: z.string(), reason: z.string(), running: z.string(), recovery: z.array(z.string()) })
     .optional(),
 });
 export type DeployState = z.infer<typeof stateSchema>;
@@ -79,3 +94,17 @@ export function releasesToPrune(state: DeployState, keep: number): ReleaseRecord
   const kept = new Set(newestFirst.slice(0, Math.max(1, keep)).map((r) => r.id));
   return state.releases.filter((r) => !kept.has(r.id) && !protectedIds.has(r.id));
 }
+
+export type StackHealth = 'healthy' | 'down' | 'ungated' | 'none';
+
+/** Pure: the stack's health word from the state, the live link and whether the in-progress holder lives. */
+export function stackHealth(state: DeployState, live: string | undefined, holderAlive: boolean): { health: StackHealth; reason?: string } {
+  if (state.down) return { health: 'down', reason: state.down.reason };
+  if (state.inProgress && !holderAlive) return { health: 'ungated', reason: `the deploy of ${state.inProgress.release} was interrupted; what runs may not have passed a health gate` };
+  if (live !== undefined && state.current !== undefined && live !== state.current) return { health: 'ungated', reason: `the stack runs from release ${live}, which has not passed its health gate as current` };
+  const cur = state.releases.find((r) => r.id === state.current);
+  if (!cur) return { health: 'none' };
+  if (cur.status !== 'healthy') return { health: 'ungated', reason: `the current release is ${cur.status}` };
+  return { health: 'healthy' };
+}
+

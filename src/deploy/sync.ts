@@ -13,19 +13,10 @@ export function localTarCommand(root: string): string[] {
 }
 
 /**
- * Uploads, and tries once more when the server's unpack fails: the unpack is idempotent (it works
- * in <release>.partial), and once in a CI run here the server's tar saw no archive on a first upload.
+ * Uploads once: a failed or cut-off upload is a failed milestone 1 (the unpack works in
+ * <release>.partial, so the next deploy starts it cleanly), never re-run blindly here.
  */
 export async function uploadBundle(host: Target, bundle: Bundle, releaseDir: string, timeoutMs = 10 * 60_000): Promise<void> {
-  try {
-    await uploadOnce(host, bundle, releaseDir, timeoutMs);
-  } catch (e) {
-    if (!(e instanceof ShipproofError) || !e.message.startsWith('Unpacking')) throw e;
-    await uploadOnce(host, bundle, releaseDir, timeoutMs);
-  }
-}
-
-async function uploadOnce(host: Target, bundle: Bundle, releaseDir: string, timeoutMs: number): Promise<void> {
   const [file, ...args] = localTarCommand(bundle.root);
   const tar = spawn(file!, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let tarErr = '';

@@ -98,3 +98,8 @@ export function inspectContainersCommand(ids: readonly string[]): string[] {
 export function inspectImagesCommand(refs: readonly string[]): string[] {
   return ['docker', 'image', 'inspect', ...refs];
 }
+
+/** The config hash compose would give each service (`<service> <hash>` lines), the same one it labels containers with. */
+export function composeConfigHashCommand(ctx: ComposeContext): string[] {
+  return composeCommand(ctx, ['config', '--hash', '*']);
+}

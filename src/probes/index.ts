@@ -1,6 +1,7 @@
 // Every read-only probe `collect` runs, in the order reports list them.
 import { backupSupportProbe, databaseProbe, readinessProbe } from './engines.js';
 import { composeProbe, dockerDaemonProbe, dockerEngineProbe } from './docker.js';
+import { deployStateProbe } from './deploy-state.js';
 import { diskProbe } from './disk.js';
 import { dnsProbe } from './dns.js';
 import { envFilesProbe } from './env-files.js';
@@ -33,6 +34,7 @@ export const allProbes: Probe[] = [
   portsProbe,
   restartsProbe,
   milestonesProbe,
+  deployStateProbe,
 ];
 
 export function probeById(id: string): Probe | undefined {

@@ -1,9 +1,9 @@
 // Runs a probe's commands and keeps, for the evidence, only what may be kept: the argv, exit code,
 // duration, attempts, and the sha256 and byte count of stdout and stderr. Never the output itself.
+// It never re-runs a command: whether a read may be retried is decided once, by the caller's
+// policy (src/resilience, ARCHITECTURE.md "one retry rule").
 import { createHash } from 'node:crypto';
-import { handleType, retry, ExponentialBackoff } from 'cockatiel';
 import type { CommandRecord } from '../evidence/predicate-schema.js';
-import { ConnectionLostError } from '../errors.js';
 import type { ExecResult, Target } from '../targets/target.js';
 import type { RunOptions } from './types.js';
 
@@ -20,22 +20,14 @@ export class CommandRecorder {
   constructor(private readonly signal: AbortSignal) {}
 
   async run(target: Target, argv: readonly string[], options: RunOptions = {}): Promise<ExecResult> {
-    let attempts = 0;
-    // Only a dropped connection is transient here; a command's own failure is an observation.
-    const policy = retry(handleType(ConnectionLostError), {
-      maxAttempts: options.retries ?? 0,
-      backoff: new ExponentialBackoff({ initialDelay: 200, maxDelay: 2_000 }),
-    });
+    const attempts = 1;
     const started = Date.now();
     try {
-      const result = await policy.execute(() => {
-        attempts++;
-        return target.exec(argv, {
-          reject: false,
-          timeoutMs: options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
-          signal: this.signal,
-          ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
-        });
+      const result = await target.exec(argv, {
+        reject: false,
+        timeoutMs: options.timeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS,
+        signal: this.signal,
+        ...(options.stdin === undefined ? {} : { stdin: options.stdin }),
       });
       this.records.push({
         argv: [...argv],

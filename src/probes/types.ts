@@ -24,8 +24,6 @@ export interface PlanContext {
 
 export interface RunOptions {
   timeoutMs?: number;
-  /** Transient faults (a dropped connection) are retried this many extra times. Default 0. */
-  retries?: number;
   stdin?: string;
 }
 

@@ -8,12 +8,14 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { requireDocker, requireTestEnv } from '../helpers/test-env.js';
 
 const env = requireTestEnv();
 requireDocker();
+// Deploys, failed gates and rollbacks on a loaded shared machine: a generous per-test limit.
+vi.setConfig({ testTimeout: 400_000 });
 
 interface Fixture {
   kind: 'local' | 'ssh';
@@ -140,11 +142,10 @@ describe.each(['local', 'ssh'] as const)('deploy through the %s target', (kind) 
 
   it('a second deploy of the same source changes nothing', async () => {
     const before = webContainer(f);
-    const started = Date.now();
     const r = await cli(f, ['--json', 'deploy', '--yes']);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ outcome: 'unchanged' });
-    expect(Date.now() - started).toBeLessThan(8_000);
+    // How fast: bench/deploy.ts prints it (no timed asserts on a shared CI machine).
     expect(webContainer(f)).toEqual(before);
   });
 
@@ -203,12 +204,23 @@ describe('a deploy killed with SIGKILL converges when run again', () => {
   const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
   const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
-  it.each([700, 2_500, 5_000])('killed after %i ms', async (ms) => {
+  // Killed when the CLI announces a milestone (an event, not a guessed delay): during the upload,
+  // the builds, and the health gate.
+  it.each([2, 5, 7])('killed when milestone %i starts', async (n) => {
+    const ms = `m${n}`;
     release(f, `K${ms}`, 'ok');
-    const child = spawn(process.execPath, ['--import', TSX, MAIN, 'deploy', '--yes'], { cwd: f.dir, env: { ...process.env, SHIPPROOF_HOME: f.home }, stdio: 'ignore' });
-    await new Promise((r) => setTimeout(r, ms));
-    child.kill('SIGKILL');
+    const child = spawn(process.execPath, ['--import', TSX, MAIN, 'deploy', '--yes'], { cwd: f.dir, env: { ...process.env, SHIPPROOF_HOME: f.home }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    let killed = false;
+    child.stderr.on('data', (d: Buffer) => {
+      err += d.toString();
+      if (!killed && new RegExp(`milestone ${n}:`).test(err)) {
+        killed = true;
+        child.kill('SIGKILL');
+      }
+    });
     await new Promise((r) => child.on('close', r));
+    expect(killed, err).toBe(true);
     const again = await cli(f, ['--json', 'deploy', '--yes']);
     expect(again.code, again.stderr).toBe(0);
     expect(await served(f)).toBe(`K${ms}`);
@@ -216,5 +228,5 @@ describe('a deploy killed with SIGKILL converges when run again', () => {
     expect((await cli(f, ['lock', 'status'])).stdout.trim()).toBe('free');
     const status = JSON.parse((await cli(f, ['--json', 'status'])).stdout) as { milestones: { number: number; status: string }[] };
     expect(status.milestones.filter((m) => m.number <= 7).every((m) => m.status === 'passed')).toBe(true);
-  });
+  }, 400_000);
 });

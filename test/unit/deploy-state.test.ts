@@ -4,7 +4,7 @@ import { guardProblems } from '../../src/deploy/deploy.js';
 import { releasesToPrune, upsertRelease, emptyState, type ReleaseRecord } from '../../src/deploy/state.js';
 import type { ContainerInfo } from '../../src/docker/parse.js';
 
-const rel = (id: string, status: ReleaseRecord['status'] = 'healthy'): ReleaseRecord => ({ id, bundleSha256: id, uploadedAt: id, status, images: {}, composeFiles: [] });
+const rel = (id: string, status: ReleaseRecord['status'] = 'healthy'): ReleaseRecord => ({ id, bundleSha256: id, uploadedAt: id, status, images: {}, composeFiles: [], mounts: [] });
 
 describe('release pruning', () => {
   it('keeps the newest N, the current and the last known good', () => {
@@ -105,5 +105,30 @@ describe('milestone guard', () => {
     ];
     expect(guardProblems({ release: 'r', rows }, 5)).toEqual(['milestone 3 (host-env-gates) is failed', 'milestone 4 (key-image-builds) is pending']);
     expect(guardProblems({ release: 'r', rows }, 3)).toEqual([]);
+  });
+});
+
+describe('the health gate and interrupts', () => {
+  it('an aborted signal stops the gate with an interrupted verdict, never a pass', async () => {
+    const ctl = new AbortController();
+    let looks = 0;
+    const verdict = await healthGate({
+      expectedServices: ['web'],
+      probes: [],
+      timeoutMs: 60_000,
+      intervalMs: 10,
+      stableChecks: 5,
+      readContainers: async () => {
+        looks++;
+        if (looks === 2) ctl.abort('SIGINT');
+        return [c('web')];
+      },
+      run: async () => {
+        throw new Error('no probes');
+      },
+      signal: ctl.signal,
+    });
+    expect(verdict).toMatchObject({ passed: false, kind: 'interrupted' });
+    expect(verdict.reason).toMatch(/SIGINT/);
   });
 });

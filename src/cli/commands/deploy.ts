@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { parseDuration } from '../../config/duration.js';
 import { ExitCode, UsageError } from '../../errors.js';
-import { deploy, planDeploy, rollback, runMilestone, status, type DeployOptions, type DeployResult } from '../../deploy/deploy.js';
+import { deploy, planDeploy, planRollback, rollback, runMilestone, status, type DeployOptions, type DeployResult } from '../../deploy/deploy.js';
 import { lockStatus, releaseLock, acquireLock } from '../../deploy/lock.js';
 import { layout } from '../../deploy/layout.js';
 import { resolveTargetName } from '../../config/load.js';
@@ -67,25 +67,32 @@ function renderResult(out: Output, r: DeployResult): string {
     'rolled-back': out.paint('yellow', `release ${r.release} failed on ${r.target}; rolled back to ${r.rollback?.to ?? '?'}, which is healthy`),
   }[r.outcome];
   lines.push(verdict);
-  if (r.rollback && !r.rollback.healthy) lines.push(out.paint('red', `the rollback to ${r.rollback.to} did not pass its health gate: ${r.rollback.reason ?? ''}`));
+  if (r.interrupted) lines.push(out.paint('yellow', `interrupted by ${r.interrupted}`));
+  if (r.rollback && !r.rollback.healthy && r.rollback.to) lines.push(out.paint('red', `the rollback to ${r.rollback.to} did not pass its health gate: ${r.rollback.reason ?? ''}`));
+  if (r.down) {
+    lines.push(out.paint('red', `THE STACK IS DOWN on ${r.target}: ${r.down.reason}`), `running: release ${r.down.running}`, 'to recover:');
+    for (const c of r.down.recovery) lines.push(`  ${c}`);
+  }
   for (const n of r.notes) lines.push(`note: ${n}`);
   return lines.join('\n');
 }
 
 async function printPlan(ctx: CommandContext, only?: string): Promise<void> {
   const config = await loadCommandConfig(ctx);
-  const plan = await planDeploy({ config, ...(ctx.options.target ? { targetName: ctx.options.target } : {}) });
+  const plan = await planDeploy({ config, acceptNewHostKey: ctx.options.acceptNewHostKey, ...(ctx.options.target ? { targetName: ctx.options.target } : {}) });
   const steps = plan.steps.filter(({ step }) => only === undefined || String(step.number) === only || step.id === only);
   ctx.out.result(
     () =>
       [
-        `Dry run: release ${plan.release} to ${plan.target.name}. Nothing is changed; compose is shown as v2 (\`docker compose\`) and runs as the server's flavor.`,
+        `Dry run: release ${plan.release} to ${plan.target.name}. Nothing is changed.`,
+        ...(plan.offline ? [`The target could not be read (${plan.offline}): compose is shown as v2 and the release id leaves out the published images' ids.`] : []),
+        ...Object.entries(plan.images).map(([svc, id]) => `   image of ${svc}: ${id}`),
         ...steps.flatMap(({ step, commands }) => [
           `${step.number}. ${step.title}${step.changes ? ' (changes the server)' : ''}`,
-          ...(commands.length ? commands.map((c) => `   $ ${shellJoin(c.argv)}${c.note ? `   # ${c.note}` : ''}`) : ['   (nothing to run with this configuration)']),
+          ...(commands.length ? commands.map((c) => `   $ ${shellJoin(c.argv)}${c.note ? `   # ${c.note}` : ''}${c.when ? `   # ${c.when}` : ''}`) : ['   (nothing to run with this configuration)']),
         ]),
       ].join('\n'),
-    { release: plan.release, target: plan.target.name, steps: steps.map(({ step, commands }) => ({ number: step.number, id: step.id, changes: step.changes, commands })) },
+    { release: plan.release, target: plan.target.name, images: plan.images, ...(plan.offline ? { offline: plan.offline } : {}), steps: steps.map(({ step, commands }) => ({ number: step.number, id: step.id, changes: step.changes, commands })) },
   );
 }
 
@@ -115,9 +122,28 @@ export function registerDeploy(program: Command): void {
   });
 
   addChangeFlags(
-    program.command('rollback').description('go back to a release (default: the newest healthy one before the current)').argument('[release]', 'release id'),
+    program
+      .command('rollback')
+      .description('go back to a release (default: the newest healthy one before the current)')
+      .argument('[release]', 'release id')
+      .option('--force <reason>', 'roll back onto a release whose own deploy failed (the reason is recorded)'),
   ).action(async (release: string | undefined, flags: ChangeFlags, cmd: Command) => {
     const ctx = contextOf(cmd);
+    if (flags.dryRun) {
+      const plan = await planRollback({ ...(await options(ctx, { ...flags, yes: false })), ...(release ? { release } : {}) });
+      ctx.out.result(
+        () =>
+          [
+            plan.to
+              ? `Dry run: roll ${plan.target} back from ${plan.from ?? 'none'} to ${plan.to}. Nothing is changed.${plan.needsForce ? ` Release ${plan.to} never passed its own gate: the real run needs --force "<reason>".` : ''}`
+              : `Dry run: nothing to roll back to on ${plan.target} (${plan.problem ?? 'no release'}). Nothing is changed.`,
+            ...plan.commands.map((c) => `   $ ${shellJoin(c.argv)}${c.note ? `   # ${c.note}` : ''}${c.when ? `   # ${c.when}` : ''}`),
+          ].join('\n'),
+        plan,
+      );
+      if (!plan.to) process.exitCode = 1;
+      return;
+    }
     const result = await rollback({ ...(await options(ctx, flags)), ...(release ? { release } : {}) });
     ctx.out.result(() => renderResult(ctx.out, result), result);
     process.exitCode = result.exitCode;
@@ -129,18 +155,24 @@ export function registerDeploy(program: Command): void {
     .action(async (_o: unknown, cmd: Command) => {
       const ctx = contextOf(cmd);
       const report = await status(await options(ctx, {}));
+      const out = ctx.out;
+      if (report.health === 'down') process.exitCode = 1;
       ctx.out.result(() => {
         const rows = [['#', 'MILESTONE', 'STATUS', 'EVIDENCE']];
         for (const m of report.milestones) rows.push([String(m.number), m.id, m.status, m.record ?? '-']);
         const rel = [['RELEASE', 'STATUS', 'UPLOADED', 'HEALTHY AT']];
-        for (const r of report.releases) rel.push([`${r.id}${r.id === report.current ? ' (current)' : ''}${r.id === report.lastKnownGood ? ' (last good)' : ''}`, r.status, r.uploadedAt, r.healthyAt ?? '-']);
+        for (const r of report.releases) rel.push([`${r.id}${r.id === report.current ? ' (current)' : ''}${r.id === report.lastKnownGood && report.health !== 'down' ? ' (last good)' : ''}`, r.id === report.current && report.health !== 'healthy' ? `${r.status} (${report.health})` : r.status, r.uploadedAt, r.healthyAt ?? '-']);
+        const word = { healthy: out.paint('green', 'healthy'), down: out.paint('red', 'DOWN'), ungated: out.paint('yellow', 'NOT GATED'), none: 'no release yet' }[report.health];
         return [
-          `Release of this source: ${report.release}; current on ${report.target}: ${report.current ?? 'none'}`,
+          `Release of this source: ${report.release}; current on ${report.target}: ${report.current ?? 'none'}${report.live && report.live !== report.current ? `; running from ${report.live}` : ''}`,
+          `Stack: ${word}${report.healthReason ? ` — ${report.healthReason}` : ''}`,
+          ...(report.down ? ['To recover:', ...report.down.recovery.map((c) => `  ${c}`)] : []),
           '',
           table(rows),
           '',
           report.releases.length ? table(rel) : 'No releases on this target yet.',
-          ...(report.inProgress ? ['', `A deploy of ${report.inProgress.release} is marked in progress (pid ${report.inProgress.pid} on ${report.inProgress.host}).`] : []),
+          ...(report.inProgress ? ['', `A deploy of ${report.inProgress.release} is in progress (pid ${report.inProgress.pid} on ${report.inProgress.host}).`] : []),
+          ...(report.interrupted ? ['', `A deploy of ${report.interrupted.release} was interrupted (pid ${report.interrupted.pid} on ${report.interrupted.host} is gone); the next \`shipproof deploy\` reconciles it.`] : []),
         ].join('\n');
       }, report);
     });

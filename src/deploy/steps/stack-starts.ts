@@ -1,0 +1,123 @@
+// Milestone 6: the stack starts from the stable live folder (backup-before-apply first for a
+// changing stateful service). The record says per service what compose was to do and what it did.
+import { createHash } from 'node:crypto';
+import { posix } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { ensureFreshBackup, resolveBackupSettings } from '../../backup/index.js';
+import { composeConfigHashCommand, composeResolvedConfigCommand, composeUpCommand, inspectContainersCommand, projectContainerIdsCommand } from '../../docker/commands.js';
+import { readContainers } from '../../probes/stack.js';
+import { switchLinkCommand } from '../commands.js';
+import type { Step, StepContext, StepOutcome } from '../context.js';
+import { describeChanges, observedChanges, parseConfigHashes, planServices } from '../service-plan.js';
+import { upsertRelease } from '../state.js';
+import { expectedServices, explainContainers, explainPlan, meta, probeContext, statefulServices, statePut } from './shared.js';
+
+export const UP_TIMEOUT_MS = 15 * 60_000;
+
+/** Resolved compose definitions per service (in memory only: they may hold env values). */
+async function serviceDefinitions(ctx: StepContext, release: string, files?: string[]): Promise<Map<string, string> | undefined> {
+  const composeCtx = files ? { ...ctx.composeFor(release), files: files.map((f) => posix.join(ctx.layout.releaseDir(release), f)) } : ctx.composeFor(release);
+  const r = await ctx.run(composeResolvedConfigCommand(composeCtx), { timeoutMs: 60_000, read: true });
+  if (r.exitCode !== 0) return undefined;
+  const doc = parseYaml(r.stdout) as { services?: Record<string, unknown> };
+  // Paths inside the release folder differ between releases by name only: compare them as one.
+  const dir = ctx.layout.releaseDir(release);
+  return new Map(Object.entries(doc.services ?? {}).map(([k, v]) => [k, createHash('sha256').update(JSON.stringify(v).split(dir).join('<release>')).digest('hex')]));
+}
+
+/**
+ * Backup-before-apply: the stateful services whose definition (image, volumes, command,
+ * environment) changes with this release need a fresh backup first, by the configured policy.
+ */
+async function backupBeforeApply(ctx: StepContext): Promise<StepOutcome | undefined> {
+  const current = ctx.state().current;
+  const stateful = statefulServices(ctx);
+  if (current === undefined || current === ctx.release || stateful.length === 0) return undefined;
+  const before = await serviceDefinitions(ctx, current, ctx.state().releases.find((r) => r.id === current)?.composeFiles);
+  const after = await serviceDefinitions(ctx, ctx.release);
+  const changed = stateful.filter((svc) => before === undefined || after === undefined || before.get(svc) !== after.get(svc));
+  if (changed.length === 0) return undefined;
+  const settings = resolveBackupSettings(ctx.config);
+  ctx.log(`stateful service(s) changing: ${changed.join(', ')}; backup-before-apply policy ${settings.beforeApply}`);
+  const res = await ensureFreshBackup({
+    config: ctx.config,
+    target: ctx.target,
+    host: ctx.host,
+    docker: ctx.docker,
+    services: changed,
+    maxAgeMs: settings.maxAgeMs,
+    policy: settings.beforeApply,
+    ...(settings.beforeApplyReason ? { reason: settings.beforeApplyReason } : {}),
+    onProgress: (l) => ctx.log(l),
+  });
+  if (!res.ok) {
+    return {
+      status: 'fail',
+      reason: `backup-before-apply (${settings.beforeApply}) refused the change: ${res.decisions.filter((d) => d.outcome === 'refused' || d.outcome === 'failed').map((d) => `${d.service} ${d.outcome}`).join(', ')}`,
+      observations: { changedStatefulServices: changed },
+      more: res.results,
+    };
+  }
+  return { status: 'pass', observations: { changedStatefulServices: changed, backups: res.decisions.map((d) => `${d.service}: ${d.outcome}`) }, more: res.results };
+}
+
+export const stackStarts: Step = {
+  ...meta(6),
+  changes: true,
+  plan: (ctx) => [
+    ...(statefulServices(ctx).length ? [{ argv: composeResolvedConfigCommand(ctx.composeFor(ctx.release)), note: 'backup-before-apply: does a stateful service change? (output never shown or stored)', when: 'when another release is current' }] : []),
+    { argv: switchLinkCommand(posix.join('releases', ctx.release), ctx.layout.live), note: 'compose runs from this stable folder' },
+    { argv: projectContainerIdsCommand(ctx.config.project) },
+    { argv: inspectContainersCommand(['<ids of the project containers>']), serverOnly: true },
+    { argv: composeConfigHashCommand(ctx.composeLive(ctx.release)), note: 'per service: unchanged / recreated / started / removed' },
+    statePut(ctx),
+    { argv: composeUpCommand(ctx.composeLive(ctx.release), { noBuild: true }) },
+    { argv: projectContainerIdsCommand(ctx.config.project) },
+    { argv: inspectContainersCommand(['<ids of the project containers>']), serverOnly: true },
+    ...explainPlan(),
+  ],
+  async run(ctx) {
+    await ctx.confirm(`start release ${ctx.release} (compose up) on ${ctx.host.description}`);
+    const guard = await backupBeforeApply(ctx);
+    if (guard?.status === 'fail') return guard;
+    const rec = ctx.state().releases.find((r) => r.id === ctx.release);
+    if (rec) await ctx.saveState(upsertRelease(ctx.state(), { ...rec, status: 'deploying' }));
+    ctx.touchStack();
+    await ctx.run(switchLinkCommand(posix.join('releases', ctx.release), ctx.layout.live));
+    const pctx = probeContext(ctx);
+    const before = await readContainers(pctx);
+    const hashes = await ctx.run(composeConfigHashCommand(ctx.composeLive(ctx.release)), { timeoutMs: 60_000, read: true });
+    const imageIds = Object.fromEntries(Object.entries(rec?.images ?? {}).map(([k, v]) => [k, v.id]));
+    const planned = hashes.exitCode === 0 ? planServices(parseConfigHashes(hashes.stdout), before, imageIds) : [];
+    for (const line of describeChanges(planned)) ctx.log(`  plan: ${line}`);
+    const r = await ctx.run(composeUpCommand(ctx.composeLive(ctx.release), { noBuild: true }), { timeoutMs: UP_TIMEOUT_MS });
+    if (r.exitCode !== 0) {
+      ctx.show(`compose up (last lines):\n${(r.stdout + r.stderr).trim().split('\n').slice(-15).join('\n')}`);
+      return { status: 'fail', reason: r.aborted ? 'compose up was interrupted' : `compose up exited with code ${r.exitCode}`, observations: { planned: describeChanges(planned) } };
+    }
+    const containers = await readContainers(pctx);
+    const services: Record<string, string> = {};
+    const problems: string[] = [];
+    const culprits: string[] = [];
+    for (const name of expectedServices(ctx)) {
+      const mine = containers.filter((c) => c.service === name);
+      services[name] = mine.map((c) => c.state).join(',') || 'missing';
+      if (mine.length === 0) problems.push(`${name} has no container`);
+      for (const c of mine) {
+        if (c.state === 'restarting' || c.state === 'dead') {
+          problems.push(`${name} is ${c.state} (exit code ${c.exitCode})`);
+          culprits.push(c.name);
+        }
+      }
+    }
+    if (culprits.length) await explainContainers(ctx, culprits);
+    const more = guard?.more ?? [];
+    const observations = {
+      ...services,
+      ...(guard ? guard.observations : {}),
+      planned: describeChanges(planned),
+      changes: describeChanges(observedChanges(before, containers)),
+    };
+    return problems.length ? { status: 'fail', reason: problems.join('; '), observations, more } : { status: 'pass', observations, more };
+  },
+};
