@@ -14,6 +14,7 @@ import { composeLive, runner, type Session } from './session.js';
 import { releaseOf, upsertRelease, writeState, type DeployState, type ReleaseRecord } from './state.js';
 import { expectedServices, explainContainers } from './steps/shared.js';
 import { UP_TIMEOUT_MS } from './steps/stack-starts.js';
+import { cutOverBeforeUp } from './steps/cutover.js';
 
 export interface RollbackChoice {
   to?: ReleaseRecord;
@@ -44,7 +45,7 @@ export function restoreCommands(s: Pick<Session, 'config' | 'layout' | 'flavor'>
   ];
 }
 
-function liveFiles(s: Pick<Session, 'config'>, rec: ReleaseRecord): string[] {
+export function liveFiles(s: Pick<Session, 'config'>, rec: ReleaseRecord): string[] {
   return rec.composeFiles.length ? rec.composeFiles : s.config.composeFiles.map((f) => posix.relative(s.config.rootDir, f));
 }
 
@@ -80,8 +81,11 @@ export async function restoreRelease(s: Session, to: string): Promise<Restored> 
   const t0 = Date.now();
   let failed: string | undefined;
   let started = false;
+  let cutover: string[] = [];
   for (const argv of restoreCommands(s, rec)) {
     const up = argv.includes('up');
+    // The same cut-over as a deploy: changed services switch without a gap; compose up does the rest.
+    if (up) cutover = (await cutOverBeforeUp({ run, compose: composeLive(s, liveFiles(s, rec)), liveDir: s.layout.live, model: s.compose, config: s.config, log: s.log }, Object.fromEntries(Object.entries(rec.images).map(([k, v]) => [k, v.id])))).lines;
     started ||= up;
     const r = await run(argv, { timeoutMs: up ? UP_TIMEOUT_MS : 60_000 });
     if (r.exitCode !== 0) {
@@ -96,7 +100,7 @@ export async function restoreRelease(s: Session, to: string): Promise<Restored> 
     status: failed ? 'fail' : 'pass',
     ...(failed ? { reason: failed } : {}),
     durationMs: Date.now() - t0,
-    observations: { release: to, imagesRestored: Object.keys(rec.images).length, images: Object.entries(rec.images).map(([k, v]) => `${k}: ${v.id ?? v.releaseTag}`) },
+    observations: { release: to, cutover, imagesRestored: Object.keys(rec.images).length, images: Object.entries(rec.images).map(([k, v]) => `${k}: ${v.id ?? v.releaseTag}`) },
     commands: [...recorder.records],
   });
   if (failed) return { healthy: false, reason: failed, results, started };

@@ -10,6 +10,7 @@ import { switchLinkCommand } from '../commands.js';
 import type { Step, StepContext, StepOutcome } from '../context.js';
 import { describeChanges, observedChanges, parseConfigHashes, planServices } from '../service-plan.js';
 import { upsertRelease } from '../state.js';
+import { cutOverChanged, stepHook, stepPlan } from './cutover.js';
 import { expectedServices, explainContainers, explainPlan, meta, probeContext, statefulServices, statePut } from './shared.js';
 
 export const UP_TIMEOUT_MS = 15 * 60_000;
@@ -71,7 +72,8 @@ export const stackStarts: Step = {
     { argv: inspectContainersCommand(['<ids of the project containers>']), serverOnly: true },
     { argv: composeConfigHashCommand(ctx.composeLive(ctx.release)), note: 'per service: unchanged / recreated / started / removed' },
     statePut(ctx),
-    { argv: composeUpCommand(ctx.composeLive(ctx.release), { noBuild: true }) },
+    ...stepPlan(ctx).commands,
+    { argv: composeUpCommand(ctx.composeLive(ctx.release), { noBuild: true }), note: ['services cut over above are up to date by now', ...stepPlan(ctx).recreated].join('; ') },
     { argv: projectContainerIdsCommand(ctx.config.project) },
     { argv: inspectContainersCommand(['<ids of the project containers>']), serverOnly: true },
     ...explainPlan(),
@@ -90,6 +92,8 @@ export const stackStarts: Step = {
     const imageIds = Object.fromEntries(Object.entries(rec?.images ?? {}).map(([k, v]) => [k, v.id]));
     const planned = hashes.exitCode === 0 ? planServices(parseConfigHashes(hashes.stdout), before, imageIds) : [];
     for (const line of describeChanges(planned)) ctx.log(`  plan: ${line}`);
+    const cut = await cutOverChanged(stepHook(ctx), planned.filter((p) => p.action === 'recreated').map((p) => p.service));
+    if (cut.failed) return { status: 'fail', reason: `cut-over of ${cut.failed}`, observations: { planned: describeChanges(planned), cutover: cut.lines } };
     const r = await ctx.run(composeUpCommand(ctx.composeLive(ctx.release), { noBuild: true }), { timeoutMs: UP_TIMEOUT_MS });
     if (r.exitCode !== 0) {
       ctx.show(`compose up (last lines):\n${(r.stdout + r.stderr).trim().split('\n').slice(-15).join('\n')}`);
@@ -116,6 +120,7 @@ export const stackStarts: Step = {
       ...services,
       ...(guard ? guard.observations : {}),
       planned: describeChanges(planned),
+      cutover: cut.lines,
       changes: describeChanges(observedChanges(before, containers)),
     };
     return problems.length ? { status: 'fail', reason: problems.join('; '), observations, more } : { status: 'pass', observations, more };
