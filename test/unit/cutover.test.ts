@@ -302,3 +302,51 @@ describe('runCutover', () => {
     expect(host.calls.map((c) => c.argv).filter((a) => a.includes('--force-recreate'))).toHaveLength(1);
   });
 });
+
+describe('the stack cut-over', () => {
+  it('finds the proxy by its Caddy image and turns health URLs into per-container probes', async () => {
+    const { detectProxyService, gateProbes } = await import('../../src/cutover/stack.js');
+    expect(detectProxyService({ services: { web: { image: 'app' }, edge: { image: 'shipproof-offline/caddy:2' } } })).toBe('edge');
+    expect(detectProxyService({ services: { web: { image: 'caddy-exporter:1' } } })).toBeUndefined();
+    expect(gateProbes([{ name: 'readyz', url: 'https://localhost:8443/readyz?deep=1', status: 200, body: '"db":"ok"', timeoutMs: 5000 }])).toEqual([
+      { name: 'readyz', path: '/readyz?deep=1', status: 200, body: '"db":"ok"', timeoutMs: 5000 },
+    ]);
+  });
+
+  it('cuts over changed services in order, leaves recreates to compose, never the proxy; the record says how', async () => {
+    const { cutOverStack, describeCutover } = await import('../../src/cutover/stack.js');
+    const host = new FakeDockerHost({ project: 'shop', proxyService: 'caddy', caddyConfig, connections: [1, 0], newHealth: 'healthy' });
+    host.add('caddy', { health: 'none' });
+    host.add('web');
+    host.add('worker', { health: 'none' });
+    host.add('db');
+    const resolved = {
+      services: {
+        db: { image: 'postgres:15', volumes: [{ type: 'volume', source: 'pg', target: '/var/lib/postgresql/data' }] },
+        web: { image: 'app', healthcheck: { test: ['CMD', 'probe'] } },
+        worker: { image: 'app', healthcheck: { test: ['CMD', 'true'] } },
+        caddy: { image: 'caddy:2', ports: ['443:443'] },
+      },
+    };
+    const result = await cutOverStack({
+      run: host.run,
+      compose: v1,
+      resolved,
+      changed: ['db', 'web', 'worker', 'caddy'],
+      stateful: new Set(['db']),
+      stopFirst: [],
+      proxyService: 'caddy',
+      caddyfile: 'localhost {\n\treverse_proxy web:8080\n}\n',
+      gate: { timeoutMs: 10_000, intervalMs: 1000, stableChecks: 1, probes: [] },
+      drainTimeoutMs: 5_000,
+    });
+    expect(result.failed).toBeUndefined();
+    expect(result.plans.map((p) => `${p.service}:${p.method}`)).toEqual(['db:recreate', 'web:start-first', 'worker:start-new-stop-old']);
+    expect(result.outcomes.map((o) => o.service)).toEqual(['web', 'worker']);
+    expect(host.calls.some((c) => c.argv.includes('db=1') || c.argv.includes('db=2'))).toBe(false);
+    const lines = describeCutover(result);
+    expect(lines[0]).toBe('db: recreate (stateful; downtime expected) by compose up');
+    expect(lines[1]).toMatch(/^web: start-first \(behind the proxy on port 8080; gated by healthcheck\); done; old and new side by side \d+\.\d s; drain: 1 connection\(s\) open at the switch, 0 at stop, after \d+\.\d s; gate 1 check\(s\)/);
+    expect(lines[2]).toMatch(/^worker: start-new-stop-old \(not behind the proxy; gated by its healthcheck\); done; old and new side by side/);
+  });
+});
