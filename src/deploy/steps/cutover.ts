@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import path, { posix } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import type { ResolvedConfig } from '../../config/load.js';
-import type { ComposeProject as ComposeModel } from '../../compose/model.js';
+import { substituteDefaults, type ComposeProject as ComposeModel } from '../../compose/model.js';
 import { detectStatefulServices } from '../../compose/stateful.js';
 import { cutOverStack, describeCutover, detectProxyService, gateProbes, planStackCutover } from '../../cutover/stack.js';
 import type { CutoverRun, GateSettings } from '../../cutover/types.js';
@@ -78,7 +78,11 @@ export function planCutover(model: ComposeModel, config: ResolvedConfig, compose
   const services: Record<string, unknown> = {};
   for (const f of model.files) {
     const doc = parseYaml(readFileSync(f, 'utf8')) as { services?: Record<string, Record<string, unknown>> } | null;
-    for (const [k, v] of Object.entries(doc?.services ?? {})) services[k] = { ...(services[k] as object | undefined), ...v };
+    for (const [k, v] of Object.entries(doc?.services ?? {})) {
+      // `${CADDY_IMAGE:-caddy:2}` as its default, so the proxy is recognised before compose resolves it.
+      const image = typeof v.image === 'string' ? { image: substituteDefaults(v.image).text } : {};
+      services[k] = { ...(services[k] as object | undefined), ...v, ...image };
+    }
   }
   const resolved = { services };
   const proxyService = detectProxyService(resolved);
