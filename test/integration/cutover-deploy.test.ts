@@ -4,7 +4,7 @@
 // Caddy keeps its container throughout. The deploy record says per service how it was cut over.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -93,13 +93,14 @@ async function underLoad(args: string[]): Promise<{ code: number | null; out: Re
   return { code: r.code, out: JSON.parse(r.stdout || '{}') as Record<string, unknown>, load: report, stderr: r.stderr };
 }
 
-interface Shown { statement: { predicate: { milestone?: { number: number }; results: { id: string; observations: Record<string, unknown> }[] } } }
-async function lastRecordWith(key: string): Promise<Record<string, unknown>> {
-  const list = JSON.parse((await cli(['--json', 'evidence', 'list'])).stdout) as { entries: { seq: number }[] };
-  for (const e of [...list.entries].reverse()) {
-    const shown = JSON.parse((await cli(['--json', 'evidence', 'show', String(e.seq)])).stdout) as Shown;
-    const hit = shown.statement.predicate.results.find((r) => Array.isArray(r.observations[key]) && (r.observations[key] as unknown[]).length > 0);
-    if (hit) return hit.observations;
+/** The newest evidence statement (docs/evidence/<seq>-….json) with a non-empty `key` observation. */
+function lastRecordWith(key: string): Record<string, unknown> {
+  const folder = join(dir, 'docs', 'evidence');
+  const files = readdirSync(folder).filter((f) => f.endsWith('.json') && !f.endsWith('.dsse.json')).sort();
+  for (const f of files.reverse()) {
+    const st = JSON.parse(readFileSync(join(folder, f), 'utf8')) as { predicate?: { results?: { observations?: Record<string, unknown> }[] } };
+    const hit = (st.predicate?.results ?? []).find((r) => Array.isArray(r.observations?.[key]) && (r.observations[key] as unknown[]).length > 0);
+    if (hit?.observations) return hit.observations;
   }
   return {};
 }
@@ -134,11 +135,11 @@ describe('examples/webapp redeployed under 50 GET/s through Caddy (local target)
     expect(r.load.sent).toBeGreaterThanOrEqual(MIN_REQUESTS);
     expect(ids('caddy')).toEqual(caddy);
     expect(ids('web').some((id) => web.includes(id))).toBe(false);
-    const obs = await lastRecordWith('cutover');
+    const obs = lastRecordWith('cutover');
     const lines = obs.cutover as string[];
     expect(lines.find((l) => l.startsWith('web: start-first'))).toMatch(/done; old and new side by side \d+\.\d s; drain: \d+ connection\(s\) open at the switch, 0 at stop/);
     expect(lines.find((l) => l.startsWith('worker: start-new-stop-old'))).toMatch(/done; old and new side by side/);
-  });
+  }, 900_000);
 
   it('a release that fails its gate (web cannot start): rolled back, no request fails, the old web kept serving', async () => {
     const web = ids('web');
@@ -150,18 +151,18 @@ describe('examples/webapp redeployed under 50 GET/s through Caddy (local target)
       expect(r.out.outcome).toBe('rolled-back');
       expect(r.load.failed, JSON.stringify(r.load)).toBe(0);
       expect(ids('web')).toEqual(web);
-      const lines = (await lastRecordWith('cutover')).cutover as string[];
+      const lines = lastRecordWith('cutover').cutover as string[];
       expect(lines.find((l) => l.startsWith('web: start-first'))).toMatch(/FAILED: .*failed the gate.*\(the old containers kept serving\)/);
     } finally {
       rmSync(broken, { force: true });
     }
-  });
+  }, 900_000);
 
   it('a rollback by hand goes through the same cut-over: no request fails', async () => {
     const r = await underLoad(['rollback', '--yes']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.load.failed, JSON.stringify(r.load)).toBe(0);
-    const obs = await lastRecordWith('cutover');
+    const obs = lastRecordWith('cutover');
     expect((obs.cutover as string[]).find((l) => l.startsWith('web: start-first'))).toMatch(/done/);
-  });
+  }, 900_000);
 });

@@ -92,7 +92,9 @@ async function underLoad<T>(change: () => Promise<T>): Promise<{ result: T; load
   await load.succeeded(25);
   const result = await change();
   await load.sent(LOAD_REQUESTS);
-  return { result, load: await load.stop() };
+  const report = await load.stop();
+  console.log(JSON.stringify(report));
+  return { result, load: report };
 }
 
 async function serviceIds(service: string): Promise<string[]> {
