@@ -72,7 +72,11 @@ async function runStep(s: Session, step: Step, notes: string[], onTouch: () => v
     const why = s.interrupts.reason ? `interrupted by ${s.interrupts.reason}` : `could not run: ${e instanceof Error ? e.message : String(e)}${hint}`;
     outcome = { status: 'error', reason: why, observations: {} };
   }
-  if (s.interrupts.reason && !failedStatus(outcome.status) && outcome.status !== 'pass' && outcome.status !== 'skipped') outcome = { ...outcome, status: 'error' };
+  // A step that failed because it was interrupted is an error (the run stopped), not a failed check.
+  if (s.interrupts.reason && failedStatus(outcome.status)) {
+    const why = outcome.reason?.startsWith('interrupted') ? outcome.reason : `interrupted by ${s.interrupts.reason}${outcome.reason ? ` (${outcome.reason})` : ''}`;
+    outcome = { ...outcome, status: 'error', reason: why };
+  }
   const durationMs = Date.now() - started.getTime();
   const own: CheckResult = {
     id: step.id,
@@ -101,12 +105,13 @@ async function runStep(s: Session, step: Step, notes: string[], onTouch: () => v
 }
 
 /** After a failure that touched the running stack: read the server's state again, then bring back the last known good release. */
-async function rollbackAfterFailure(s: Session, failed: MilestoneRun, notes: string[]): Promise<DeployResult['rollback']> {
+async function rollbackAfterFailure(s: Session, failed: MilestoneRun, notes: string[], previousGood: string | undefined): Promise<DeployResult['rollback']> {
   const started = new Date();
   s.state = await readState(s.host, s.layout).catch(() => s.state);
   const failedRec = releaseOf(s.state, s.release);
   if (failedRec) s.state = upsertRelease(s.state, { ...failedRec, status: 'rolled-back' });
-  const to = s.state.lastKnownGood;
+  // The last known good from before this deploy: milestone 7 may already have made this release it.
+  const to = previousGood;
   const cause: CheckResult = {
     id: 'failure',
     title: `Milestone ${failed.number} (${failed.id}) failed for release ${s.release}`,
@@ -232,6 +237,7 @@ function summaryResults(runs: MilestoneRun[]): CheckResult[] {
 /** Runs steps in order until one fails or an interrupt arrives; then the rollback path if the stack was touched. */
 async function runSteps(s: Session, steps: Step[], notes: string[]): Promise<Omit<DeployResult, 'outcome' | 'exitCode'> & { failed?: MilestoneRun }> {
   const runs: MilestoneRun[] = [];
+  const previousGood = s.state.lastKnownGood;
   let touched = false;
   let failed: MilestoneRun | undefined;
   for (const step of steps) {
@@ -248,7 +254,7 @@ async function runSteps(s: Session, steps: Step[], notes: string[]): Promise<Omi
   }
   let rollback: DeployResult['rollback'];
   if (failed && touched && ROLLBACK_FROM.has(failed.number)) {
-    rollback = await rollbackAfterFailure(s, failed, notes);
+    rollback = await rollbackAfterFailure(s, failed, notes, previousGood);
   } else if (failed) {
     const rec = releaseOf(s.state, s.release);
     if (rec && rec.status !== 'healthy') await saveState(s, upsertRelease(s.state, { ...rec, status: 'failed' }));
