@@ -154,13 +154,16 @@ export const allImagesBuild: Step = {
     if (lockProblems.length) return { status: 'fail', reason: lockProblems.join('; '), observations: { lockFile: LOCK_FILE_NAME } };
     // Keep every service's exact image (by id) under this release's tag, so a rollback brings back these bytes.
     const kept: ReleaseRecord['images'] = {};
-    for (const [svc, v] of Object.entries(images)) {
-      const id = found.get(v.image)!.id;
-      const tag = releaseTag(ctx.config.project, svc, ctx.release);
-      const t = await ctx.run(tagImageCommand(id, tag));
-      if (t.exitCode !== 0) return { status: 'fail', reason: `could not keep the image of ${svc} under ${tag}`, observations: {} };
-      kept[svc] = { ref: v.image, releaseTag: tag, id, built: v.builds };
-    }
+    const tagged = await Promise.all(
+      Object.entries(images).map(async ([svc, v]) => {
+        const id = found.get(v.image)!.id;
+        const tag = releaseTag(ctx.config.project, svc, ctx.release);
+        kept[svc] = { ref: v.image, releaseTag: tag, id, built: v.builds };
+        return (await ctx.run(tagImageCommand(id, tag))).exitCode === 0 ? undefined : `could not keep the image of ${svc} under ${tag}`;
+      }),
+    );
+    const untagged = tagged.filter((x): x is string => x !== undefined);
+    if (untagged.length) return { status: 'fail', reason: untagged.join('; '), observations: {} };
     const rec = ctx.state().releases.find((r) => r.id === ctx.release);
     if (rec) await ctx.saveState(upsertRelease(ctx.state(), { ...rec, images: kept }));
     return {
