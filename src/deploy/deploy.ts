@@ -235,10 +235,10 @@ function summaryResults(runs: MilestoneRun[]): CheckResult[] {
 }
 
 /** Runs steps in order until one fails or an interrupt arrives; then the rollback path if the stack was touched. */
-async function runSteps(s: Session, steps: Step[], notes: string[]): Promise<Omit<DeployResult, 'outcome' | 'exitCode'> & { failed?: MilestoneRun }> {
+async function runSteps(s: Session, steps: Step[], notes: string[], touchedBefore = false): Promise<Omit<DeployResult, 'outcome' | 'exitCode'> & { failed?: MilestoneRun }> {
   const runs: MilestoneRun[] = [];
   const previousGood = s.state.lastKnownGood;
-  let touched = false;
+  let touched = touchedBefore;
   let failed: MilestoneRun | undefined;
   for (const step of steps) {
     if (s.interrupts.reason) {
@@ -332,7 +332,8 @@ export async function runMilestone(o: DeployOptions & { milestone: string }): Pr
       notes.push(`guard overridden with --force: ${o.forceReason} (${problems.join('; ')})`);
     }
     return await withLock(s, o, async () => {
-      const { failed, ...r } = await runSteps(s, [step], notes);
+      // `run 7` / `run 8` gate a stack an earlier `run 6` already changed: a failure rolls back.
+      const { failed, ...r } = await runSteps(s, [step], notes, step.number === 7 || step.number === 8);
       return { ...r, outcome: failed ? (r.rollback?.healthy ? 'rolled-back' : 'failed') : 'deployed', exitCode: failed ? 1 : 0 };
     });
   } finally {
