@@ -7,7 +7,7 @@ import { detectStatefulServices } from '../compose/stateful.js';
 import { createReadStream } from 'node:fs';
 import { posix } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { runProbe } from '../core/collect.js';
+import { runProbe } from '../probes/run.js';
 import {
   composeBuildCommand,
   composePullCommand,

@@ -4,7 +4,7 @@ import { EvidenceStore } from '../../evidence/store.js';
 import { verifyExitCode } from '../../evidence/verify.js';
 import { UsageError } from '../../errors.js';
 import { TOOL_VERSION } from '../../version.js';
-import { operatorName } from '../../core/collect.js';
+import { operatorName } from '../../evidence/statement.js';
 import { contextOf, type CommandContext } from '../context.js';
 import { table } from '../output.js';
 
