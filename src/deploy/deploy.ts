@@ -55,6 +55,8 @@ export interface DeployOptions extends CreateTargetOptions {
   show?: (text: string) => void;
   /** Structured log (phase, action, duration). */
   logger?: Logger;
+  /** A deploy that changes nothing writes no evidence record. */
+  quietNoop?: boolean;
 }
 
 export interface MilestoneRun {
@@ -70,7 +72,7 @@ export interface DeployResult {
   target: string;
   outcome: 'deployed' | 'unchanged' | 'failed' | 'rolled-back';
   milestones: MilestoneRun[];
-  rollback?: { to: string; healthy: boolean; reason?: string };
+  rollback?: { to: string; from?: string; healthy: boolean; reason?: string };
   exitCode: 0 | 1;
   notes: string[];
 }
@@ -204,6 +206,12 @@ function statement(s: Session, kind: string, title: string, results: CheckResult
     notCollected: ['env values', 'build and service logs', 'compose configuration output', 'raw command output (only its sha256 and byte count)'],
     ...extra,
   });
+}
+
+/** A rollback record names the release it went back to, not the bundle that failed. */
+function rollbackSubjects(s: Session, to: string): StatementInput['subjects'] {
+  const sha = s.state.releases.find((r) => r.id === to)?.bundleSha256;
+  return sha !== undefined && /^[0-9a-f]{64}$/.test(sha) ? [{ name: `bundle:${to}`, digest: { sha256: sha } }] : [];
 }
 
 /** The newest milestone statuses for a release on a target, from the ledger. */
@@ -348,10 +356,15 @@ async function rollbackAfterFailure(s: Session, failed: MilestoneRun, notes: str
   if (failedRec) s.state = upsertRelease(s.state, { ...failedRec, status: 'rolled-back' });
   s.state = { ...s.state, current: to };
   await writeState(s.host, s.layout, s.state);
-  const st = statement(s, 'rollback', `Rollback of ${s.target.name} from ${s.bundle.releaseId} to ${to}`, [cause, ...restored.results], started, { notes, release: to });
-  st.predicate.status = restored.healthy ? 'passed' : 'failed';
+  const st = statement(s, 'rollback', `Rollback of ${s.target.name} from ${s.bundle.releaseId} to ${to}`, [cause, ...restored.results], started, {
+    notes,
+    release: to,
+    status: restored.healthy ? 'passed' : 'failed',
+    rollback: { from: s.bundle.releaseId, to, serves: restored.healthy },
+    subjects: rollbackSubjects(s, to),
+  });
   await recordEvidence(st, { config: s.config });
-  return { to, healthy: restored.healthy, ...(restored.reason ? { reason: restored.reason } : {}) };
+  return { to, from: s.bundle.releaseId, healthy: restored.healthy, ...(restored.reason ? { reason: restored.reason } : {}) };
 }
 
 /** Is this release current, healthy and running right now? Then a deploy has nothing to do. */
@@ -423,11 +436,11 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     return await withLock(s, o, async (_me, notes) => {
       const runs: MilestoneRun[] = [];
       if (await alreadyHealthy(s)) {
-        s.log(`release ${s.bundle.releaseId} is already current and healthy: nothing to change`);
         const st = statement(s, 'deploy', `Deploy of ${s.bundle.releaseId} to ${s.target.name}: unchanged`, [
           { id: 'unchanged', title: 'Release already current and healthy', gate: true, status: 'pass', reason: 'the bundle hash matches the current release and its health gate passes', durationMs: 0, observations: { release: s.bundle.releaseId }, commands: [] },
         ], new Date(), { notes });
-        await recordEvidence(st, { config: s.config });
+        // One small record per no-op (none with --quiet-noop): reviewers need the record, not noise.
+        if (o.quietNoop !== true) await recordEvidence(st, { config: s.config });
         return { release: s.bundle.releaseId, target: s.target.name, outcome: 'unchanged', milestones: [], exitCode: 0, notes };
       }
       let failed: MilestoneRun | undefined;
@@ -526,14 +539,19 @@ export async function rollback(o: DeployOptions & { release?: string }): Promise
         s.state = { ...upsertRelease(s.state, { ...rec, status: 'healthy', healthyAt: new Date().toISOString() }), current: to, lastKnownGood: to };
       }
       await writeState(s.host, s.layout, s.state);
-      const st = statement(s, 'rollback', `Rollback of ${s.target.name} from ${from ?? 'none'} to ${to}`, restored.results, started, { notes: [...notes, 'requested by hand'], release: to });
+      const st = statement(s, 'rollback', `Rollback of ${s.target.name} from ${from ?? 'none'} to ${to}`, restored.results, started, {
+        notes: [...notes, 'requested by hand'],
+        release: to,
+        rollback: { from: from ?? null, to, serves: restored.healthy },
+        subjects: rollbackSubjects(s, to),
+      });
       await recordEvidence(st, { config: s.config });
       return {
         release: to,
         target: s.target.name,
         outcome: restored.healthy ? 'rolled-back' : 'failed',
         milestones: [],
-        rollback: { to, healthy: restored.healthy, ...(restored.reason ? { reason: restored.reason } : {}) },
+        rollback: { to, ...(from ? { from } : {}), healthy: restored.healthy, ...(restored.reason ? { reason: restored.reason } : {}) },
         exitCode: restored.healthy ? 0 : 1,
         notes,
       };

@@ -12,6 +12,8 @@ import {
   type EvidencePredicate,
   type EvidenceStatement,
   type RecordStatus,
+  type ReleaseChanges,
+  type RollbackOutcome,
   type Subject,
 } from './predicate-schema.js';
 
@@ -47,6 +49,8 @@ export interface StatementInput {
    */
   status?: RecordStatus;
   approval?: ApprovalRef;
+  rollback?: RollbackOutcome;
+  changes?: ReleaseChanges;
 }
 
 /** The one statement builder: every record shipproof writes is made here. */
@@ -72,6 +76,8 @@ export function buildStatement(i: StatementInput): EvidenceStatement {
     notCollected: [...i.notCollected],
     ...(notes.length === 0 ? {} : { notes }),
     ...(i.approval === undefined ? {} : { approval: i.approval }),
+    ...(i.rollback === undefined ? {} : { rollback: i.rollback }),
+    ...(i.changes === undefined ? {} : { changes: i.changes }),
   };
   return { _type: STATEMENT_TYPE, subject: i.subjects, predicateType: EVIDENCE_PREDICATE_TYPE, predicate };
 }
