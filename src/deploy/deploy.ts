@@ -14,7 +14,7 @@ import { readLinkCommand, removeImageTagCommand, removeReleasesCommand } from '.
 import type { Step, StepOutcome } from './context.js';
 import { healthGate } from './health-gate.js';
 import { acquireLock, releaseLock, type LockHolder } from './lock.js';
-import { evidencePreflight, sampleStatement, statement, writeRecordOrTrace } from './record.js';
+import { evidencePreflight, rollbackSubjects, sampleStatement, statement, writeRecordOrTrace } from './record.js';
 import { chooseRollbackRelease, restoreRelease, saveState, stateAfterRestore, stateWhenNothingToRestore } from './rollback.js';
 import { ConsentDeclinedError, closeSession, openSession, runner, stepContext, type DeployOptions, type Session } from './session.js';
 import { readState, releaseOf, releasesToPrune, upsertRelease, type DeployState } from './state.js';
@@ -42,7 +42,7 @@ export interface DeployResult {
   target: string;
   outcome: 'deployed' | 'unchanged' | 'failed' | 'rolled-back';
   milestones: MilestoneRun[];
-  rollback?: { to?: string; healthy: boolean; reason?: string };
+  rollback?: { to?: string; from?: string; healthy: boolean; reason?: string };
   /** The stack is down: what runs, why, and the exact commands to recover. */
   down?: NonNullable<DeployState['down']>;
   /** SIGINT / SIGTERM when the deploy was interrupted. */
@@ -88,14 +88,14 @@ async function runStep(s: Session, step: Step, notes: string[], onTouch: () => v
     observations: outcome.observations,
     commands: recorder.records,
   };
+  // A not-applicable step is recorded as skipped, never as passed.
+  const recordStatus = outcome.status === 'skipped' ? 'skipped' : outcome.status === 'fail' ? 'failed' : outcome.status === 'error' ? 'error' : undefined;
   const st = statement(s, 'milestone', `Milestone ${step.number}: ${step.title} — release ${s.release} on ${s.target.name}`, [own, ...(outcome.more ?? [])], started, {
     milestone: { number: step.number, id: step.id },
     ...(notes.length ? { notes: [...notes] } : {}),
+    ...(recordStatus ? { status: recordStatus } : {}),
   });
-  // A not-applicable step is recorded as skipped, never as passed.
-  if (outcome.status === 'skipped') st.predicate.status = 'skipped';
-  if (failedStatus(outcome.status)) st.predicate.status = outcome.status === 'fail' ? 'failed' : 'error';
-  const w = await writeRecordOrTrace(s.config, st, { kind: 'milestone', target: s.target.name, release: s.release, milestone: { number: step.number, id: step.id } });
+  const w = await writeRecordOrTrace(s.config, st);
   if (w.refused) {
     notes.push(`the record of milestone ${step.number} was refused: ${w.refused}`);
     outcome = { status: 'error', reason: `its evidence record was refused (${w.refused})`, observations: {} };
@@ -139,13 +139,14 @@ async function rollbackAfterFailure(s: Session, failed: MilestoneRun, notes: str
     reason = restored.reason;
   }
   const down = s.state.down;
-  const st = statement(s, 'rollback', `Rollback of ${s.target.name} from ${s.release} to ${to ?? 'nothing'}${down ? ': stack DOWN' : ''}`, results, started, {
+  const back = to && to !== s.release ? to : undefined;
+  const st = statement(s, 'rollback', `Rollback of ${s.target.name} from ${s.release} to ${back ?? 'nothing'}${down ? ': stack DOWN' : ''}`, results, started, {
     notes: [...notes, ...(down ? [`the stack is DOWN: ${down.reason}; running: ${down.running}`, ...down.recovery.map((c) => `recover: ${c}`)] : [])],
-    ...(to ? { release: to } : {}),
+    ...(back ? { release: back, subjects: rollbackSubjects(s, back), rollback: { from: s.release, to: back, serves: healthy } } : {}),
+    status: healthy ? 'passed' : 'failed',
   });
-  st.predicate.status = healthy ? 'passed' : 'failed';
-  await writeRecordOrTrace(s.config, st, { kind: 'rollback', target: s.target.name, release: to ?? s.release });
-  return { ...(to && to !== s.release ? { to } : {}), healthy, ...(reason ? { reason } : {}) };
+  await writeRecordOrTrace(s.config, st);
+  return { ...(back ? { to: back } : {}), from: s.release, healthy, ...(reason ? { reason } : {}) };
 }
 
 /** Is this release current, gated, running its own images from its own files, and healthy right now? Then a deploy has nothing to do. */
@@ -288,7 +289,8 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
         const st = statement(s, 'deploy', `Deploy of ${s.release} to ${s.target.name}: unchanged`, [
           { id: 'unchanged', title: 'Release already current and healthy', gate: true, status: 'pass', reason: 'the bundle hash matches the current release, its containers run its images, and its health gate passes', durationMs: Date.now() - started.getTime(), observations: { release: s.release }, commands: [] },
         ], started, { notes });
-        await writeRecordOrTrace(s.config, st, { kind: 'deploy', target: s.target.name, release: s.release });
+        // One small record per no-op (none with --quiet-noop): reviewers need the record, not noise.
+        if (o.quietNoop !== true) await writeRecordOrTrace(s.config, st);
         return { release: s.release, target: s.target.name, outcome: 'unchanged', milestones: [], exitCode: 0, notes };
       }
       const { failed, ...r } = await runSteps(s, STEPS, notes);
@@ -302,9 +304,9 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
           ...(r.rollback ? [`rolled back to ${r.rollback.to ?? 'nothing'}: ${r.rollback.healthy ? 'healthy' : `NOT healthy (${r.rollback.reason ?? ''})`}`] : []),
           ...(r.down ? [`the stack is DOWN: ${r.down.reason}`, ...r.down.recovery.map((c) => `recover: ${c}`)] : []),
         ],
+        ...(failed ? { status: failed.status === 'fail' ? ('failed' as const) : ('error' as const) } : {}),
       });
-      if (failed) st.predicate.status = failed.status === 'fail' ? 'failed' : 'error';
-      await writeRecordOrTrace(s.config, st, { kind: 'deploy', target: s.target.name, release: s.release });
+      await writeRecordOrTrace(s.config, st);
       return { ...r, outcome, exitCode: failed ? 1 : 0 };
     });
   } finally {
@@ -366,15 +368,17 @@ export async function rollback(o: DeployOptions & { release?: string }): Promise
       const st = statement(s, 'rollback', `Rollback of ${s.target.name} from ${from ?? 'none'} to ${to}${down ? ': stack DOWN' : ''}`, restored.results, started, {
         notes: [...notes, 'requested by hand', ...(down ? [`the stack is DOWN: ${down.reason}; running: ${down.running}`, ...down.recovery.map((c) => `recover: ${c}`)] : [])],
         release: to,
+        status: restored.healthy ? 'passed' : 'failed',
+        rollback: { from: from ?? null, to, serves: restored.healthy },
+        subjects: rollbackSubjects(s, to),
       });
-      st.predicate.status = restored.healthy ? 'passed' : 'failed';
-      await writeRecordOrTrace(s.config, st, { kind: 'rollback', target: s.target.name, release: to });
+      await writeRecordOrTrace(s.config, st);
       return {
         release: to,
         target: s.target.name,
         outcome: restored.healthy ? 'rolled-back' : 'failed',
         milestones: [],
-        rollback: { to, healthy: restored.healthy, ...(restored.reason ? { reason: restored.reason } : {}) },
+        rollback: { to, ...(from ? { from } : {}), healthy: restored.healthy, ...(restored.reason ? { reason: restored.reason } : {}) },
         ...(down ? { down } : {}),
         exitCode: restored.healthy ? 0 : 1,
         notes,
