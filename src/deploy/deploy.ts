@@ -14,7 +14,7 @@ import { readLinkCommand, removeImageTagCommand, removeReleasesCommand } from '.
 import type { Step, StepOutcome } from './context.js';
 import { healthGate } from './health-gate.js';
 import { acquireLock, releaseLock, type LockHolder } from './lock.js';
-import { evidencePreflight, sampleStatement, statement, writeRecordOrTrace } from './record.js';
+import { evidencePreflight, rollbackSubjects, sampleStatement, statement, writeRecordOrTrace } from './record.js';
 import { chooseRollbackRelease, restoreRelease, saveState, stateAfterRestore, stateWhenNothingToRestore } from './rollback.js';
 import { ConsentDeclinedError, closeSession, openSession, runner, stepContext, type DeployOptions, type Session } from './session.js';
 import { readState, releaseOf, releasesToPrune, upsertRelease, type DeployState } from './state.js';
@@ -42,7 +42,7 @@ export interface DeployResult {
   target: string;
   outcome: 'deployed' | 'unchanged' | 'failed' | 'rolled-back';
   milestones: MilestoneRun[];
-  rollback?: { to?: string; healthy: boolean; reason?: string };
+  rollback?: { to?: string; from?: string; healthy: boolean; reason?: string };
   /** The stack is down: what runs, why, and the exact commands to recover. */
   down?: NonNullable<DeployState['down']>;
   /** SIGINT / SIGTERM when the deploy was interrupted. */
@@ -72,7 +72,11 @@ async function runStep(s: Session, step: Step, notes: string[], onTouch: () => v
     const why = s.interrupts.reason ? `interrupted by ${s.interrupts.reason}` : `could not run: ${e instanceof Error ? e.message : String(e)}${hint}`;
     outcome = { status: 'error', reason: why, observations: {} };
   }
-  if (s.interrupts.reason && !failedStatus(outcome.status) && outcome.status !== 'pass' && outcome.status !== 'skipped') outcome = { ...outcome, status: 'error' };
+  // A step that failed because it was interrupted is an error (the run stopped), not a failed check.
+  if (s.interrupts.reason && failedStatus(outcome.status)) {
+    const why = outcome.reason?.startsWith('interrupted') ? outcome.reason : `interrupted by ${s.interrupts.reason}${outcome.reason ? ` (${outcome.reason})` : ''}`;
+    outcome = { ...outcome, status: 'error', reason: why };
+  }
   const durationMs = Date.now() - started.getTime();
   const own: CheckResult = {
     id: step.id,
@@ -84,14 +88,14 @@ async function runStep(s: Session, step: Step, notes: string[], onTouch: () => v
     observations: outcome.observations,
     commands: recorder.records,
   };
+  // A not-applicable step is recorded as skipped, never as passed.
+  const recordStatus = outcome.status === 'skipped' ? 'skipped' : outcome.status === 'fail' ? 'failed' : outcome.status === 'error' ? 'error' : undefined;
   const st = statement(s, 'milestone', `Milestone ${step.number}: ${step.title} — release ${s.release} on ${s.target.name}`, [own, ...(outcome.more ?? [])], started, {
     milestone: { number: step.number, id: step.id },
     ...(notes.length ? { notes: [...notes] } : {}),
+    ...(recordStatus ? { status: recordStatus } : {}),
   });
-  // A not-applicable step is recorded as skipped, never as passed.
-  if (outcome.status === 'skipped') st.predicate.status = 'skipped';
-  if (failedStatus(outcome.status)) st.predicate.status = outcome.status === 'fail' ? 'failed' : 'error';
-  const w = await writeRecordOrTrace(s.config, st, { kind: 'milestone', target: s.target.name, release: s.release, milestone: { number: step.number, id: step.id } });
+  const w = await writeRecordOrTrace(s.config, st);
   if (w.refused) {
     notes.push(`the record of milestone ${step.number} was refused: ${w.refused}`);
     outcome = { status: 'error', reason: `its evidence record was refused (${w.refused})`, observations: {} };
@@ -101,12 +105,13 @@ async function runStep(s: Session, step: Step, notes: string[], onTouch: () => v
 }
 
 /** After a failure that touched the running stack: read the server's state again, then bring back the last known good release. */
-async function rollbackAfterFailure(s: Session, failed: MilestoneRun, notes: string[]): Promise<DeployResult['rollback']> {
+async function rollbackAfterFailure(s: Session, failed: MilestoneRun, notes: string[], previousGood: string | undefined): Promise<DeployResult['rollback']> {
   const started = new Date();
   s.state = await readState(s.host, s.layout).catch(() => s.state);
   const failedRec = releaseOf(s.state, s.release);
   if (failedRec) s.state = upsertRelease(s.state, { ...failedRec, status: 'rolled-back' });
-  const to = s.state.lastKnownGood;
+  // The last known good from before this deploy: milestone 7 may already have made this release it.
+  const to = previousGood;
   const cause: CheckResult = {
     id: 'failure',
     title: `Milestone ${failed.number} (${failed.id}) failed for release ${s.release}`,
@@ -134,13 +139,14 @@ async function rollbackAfterFailure(s: Session, failed: MilestoneRun, notes: str
     reason = restored.reason;
   }
   const down = s.state.down;
-  const st = statement(s, 'rollback', `Rollback of ${s.target.name} from ${s.release} to ${to ?? 'nothing'}${down ? ': stack DOWN' : ''}`, results, started, {
+  const back = to && to !== s.release ? to : undefined;
+  const st = statement(s, 'rollback', `Rollback of ${s.target.name} from ${s.release} to ${back ?? 'nothing'}${down ? ': stack DOWN' : ''}`, results, started, {
     notes: [...notes, ...(down ? [`the stack is DOWN: ${down.reason}; running: ${down.running}`, ...down.recovery.map((c) => `recover: ${c}`)] : [])],
-    ...(to ? { release: to } : {}),
+    ...(back ? { release: back, subjects: rollbackSubjects(s, back), rollback: { from: s.release, to: back, serves: healthy } } : {}),
+    status: healthy ? 'passed' : 'failed',
   });
-  st.predicate.status = healthy ? 'passed' : 'failed';
-  await writeRecordOrTrace(s.config, st, { kind: 'rollback', target: s.target.name, release: to ?? s.release });
-  return { ...(to && to !== s.release ? { to } : {}), healthy, ...(reason ? { reason } : {}) };
+  await writeRecordOrTrace(s.config, st);
+  return { ...(back ? { to: back } : {}), from: s.release, healthy, ...(reason ? { reason } : {}) };
 }
 
 /** Is this release current, gated, running its own images from its own files, and healthy right now? Then a deploy has nothing to do. */
@@ -230,9 +236,10 @@ function summaryResults(runs: MilestoneRun[]): CheckResult[] {
 }
 
 /** Runs steps in order until one fails or an interrupt arrives; then the rollback path if the stack was touched. */
-async function runSteps(s: Session, steps: Step[], notes: string[]): Promise<Omit<DeployResult, 'outcome' | 'exitCode'> & { failed?: MilestoneRun }> {
+async function runSteps(s: Session, steps: Step[], notes: string[], touchedBefore = false): Promise<Omit<DeployResult, 'outcome' | 'exitCode'> & { failed?: MilestoneRun }> {
   const runs: MilestoneRun[] = [];
-  let touched = false;
+  const previousGood = s.state.lastKnownGood;
+  let touched = touchedBefore;
   let failed: MilestoneRun | undefined;
   for (const step of steps) {
     if (s.interrupts.reason) {
@@ -248,7 +255,7 @@ async function runSteps(s: Session, steps: Step[], notes: string[]): Promise<Omi
   }
   let rollback: DeployResult['rollback'];
   if (failed && touched && ROLLBACK_FROM.has(failed.number)) {
-    rollback = await rollbackAfterFailure(s, failed, notes);
+    rollback = await rollbackAfterFailure(s, failed, notes, previousGood);
   } else if (failed) {
     const rec = releaseOf(s.state, s.release);
     if (rec && rec.status !== 'healthy') await saveState(s, upsertRelease(s.state, { ...rec, status: 'failed' }));
@@ -282,7 +289,8 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
         const st = statement(s, 'deploy', `Deploy of ${s.release} to ${s.target.name}: unchanged`, [
           { id: 'unchanged', title: 'Release already current and healthy', gate: true, status: 'pass', reason: 'the bundle hash matches the current release, its containers run its images, and its health gate passes', durationMs: Date.now() - started.getTime(), observations: { release: s.release }, commands: [] },
         ], started, { notes });
-        await writeRecordOrTrace(s.config, st, { kind: 'deploy', target: s.target.name, release: s.release });
+        // One small record per no-op (none with --quiet-noop): reviewers need the record, not noise.
+        if (o.quietNoop !== true) await writeRecordOrTrace(s.config, st);
         return { release: s.release, target: s.target.name, outcome: 'unchanged', milestones: [], exitCode: 0, notes };
       }
       const { failed, ...r } = await runSteps(s, STEPS, notes);
@@ -296,9 +304,9 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
           ...(r.rollback ? [`rolled back to ${r.rollback.to ?? 'nothing'}: ${r.rollback.healthy ? 'healthy' : `NOT healthy (${r.rollback.reason ?? ''})`}`] : []),
           ...(r.down ? [`the stack is DOWN: ${r.down.reason}`, ...r.down.recovery.map((c) => `recover: ${c}`)] : []),
         ],
+        ...(failed ? { status: failed.status === 'fail' ? ('failed' as const) : ('error' as const) } : {}),
       });
-      if (failed) st.predicate.status = failed.status === 'fail' ? 'failed' : 'error';
-      await writeRecordOrTrace(s.config, st, { kind: 'deploy', target: s.target.name, release: s.release });
+      await writeRecordOrTrace(s.config, st);
       return { ...r, outcome, exitCode: failed ? 1 : 0 };
     });
   } finally {
@@ -326,7 +334,8 @@ export async function runMilestone(o: DeployOptions & { milestone: string }): Pr
       notes.push(`guard overridden with --force: ${o.forceReason} (${problems.join('; ')})`);
     }
     return await withLock(s, o, async () => {
-      const { failed, ...r } = await runSteps(s, [step], notes);
+      // `run 7` / `run 8` gate a stack an earlier `run 6` already changed: a failure rolls back.
+      const { failed, ...r } = await runSteps(s, [step], notes, step.number === 7 || step.number === 8);
       return { ...r, outcome: failed ? (r.rollback?.healthy ? 'rolled-back' : 'failed') : 'deployed', exitCode: failed ? 1 : 0 };
     });
   } finally {
@@ -359,15 +368,17 @@ export async function rollback(o: DeployOptions & { release?: string }): Promise
       const st = statement(s, 'rollback', `Rollback of ${s.target.name} from ${from ?? 'none'} to ${to}${down ? ': stack DOWN' : ''}`, restored.results, started, {
         notes: [...notes, 'requested by hand', ...(down ? [`the stack is DOWN: ${down.reason}; running: ${down.running}`, ...down.recovery.map((c) => `recover: ${c}`)] : [])],
         release: to,
+        status: restored.healthy ? 'passed' : 'failed',
+        rollback: { from: from ?? null, to, serves: restored.healthy },
+        subjects: rollbackSubjects(s, to),
       });
-      st.predicate.status = restored.healthy ? 'passed' : 'failed';
-      await writeRecordOrTrace(s.config, st, { kind: 'rollback', target: s.target.name, release: to });
+      await writeRecordOrTrace(s.config, st);
       return {
         release: to,
         target: s.target.name,
         outcome: restored.healthy ? 'rolled-back' : 'failed',
         milestones: [],
-        rollback: { to, healthy: restored.healthy, ...(restored.reason ? { reason: restored.reason } : {}) },
+        rollback: { to, ...(from ? { from } : {}), healthy: restored.healthy, ...(restored.reason ? { reason: restored.reason } : {}) },
         ...(down ? { down } : {}),
         exitCode: restored.healthy ? 0 : 1,
         notes,

@@ -33,10 +33,13 @@ export async function publishedImages(config: ResolvedConfig, compose: ComposeMo
   }
   const lock = await readImageLock(config.rootDir).catch(() => undefined);
   const locked = new Set(lock?.images.flatMap((i) => i.services) ?? []);
+  const all = serviceImages(compose, config.project, vars);
+  const builds = (service: string): boolean => compose.services.find((s) => s.name === service)?.build !== undefined;
+  // An image another service builds (a worker running web's image) is the release's own, not published.
+  const built = new Set(all.filter((i) => builds(i.service)).map((i) => i.image));
   const out = new Map<string, string>();
-  for (const img of serviceImages(compose, config.project, vars)) {
-    const svc = compose.services.find((s) => s.name === img.service);
-    if (img.buildOnly || svc?.build !== undefined || locked.has(img.service) || img.unresolved.length) continue;
+  for (const img of all) {
+    if (img.buildOnly || builds(img.service) || built.has(img.image) || locked.has(img.service) || img.unresolved.length) continue;
     out.set(img.service, img.image);
   }
   return out;

@@ -4,16 +4,13 @@
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ResolvedConfig } from '../config/load.js';
-import { operatorName, recordStatus, summarize } from '../core/collect.js';
-import { recordEvidence, redactStatement } from '../core/record-evidence.js';
+import { recordEvidence, redactStatement } from '../evidence/record.js';
 import { ShipproofError } from '../errors.js';
-import type { CheckResult, EvidencePredicate, EvidenceStatement } from '../evidence/predicate-schema.js';
-import { EVIDENCE_PREDICATE_TYPE, STATEMENT_TYPE } from '../evidence/predicate-schema.js';
+import type { CheckResult, EvidenceStatement } from '../evidence/predicate-schema.js';
 import { renderEvidenceMarkdown } from '../evidence/render-markdown.js';
 import { loadOrCreateSigningKey } from '../evidence/signing-key.js';
-import { serializeStatement } from '../evidence/statement.js';
+import { buildStatement, serializeStatement, summarize, type StatementInput } from '../evidence/statement.js';
 import { EvidenceStore } from '../evidence/store.js';
-import type { AppendMeta } from '../evidence/store.js';
 import { assertNoSecrets } from '../redact/index.js';
 import { TOOL_VERSION } from '../version.js';
 import type { Session } from './session.js';
@@ -24,39 +21,33 @@ export function statement(
   title: string,
   results: CheckResult[],
   started: Date,
-  extra: Partial<EvidencePredicate> = {},
+  extra: Partial<StatementInput> = {},
 ): EvidenceStatement {
-  const predicate: EvidencePredicate = {
-    schemaVersion: 1,
+  return buildStatement({
     kind,
     title,
     project: s.config.project,
     target: { name: s.target.name, description: s.host.description },
     release: s.release,
-    startedAt: started.toISOString(),
-    finishedAt: new Date().toISOString(),
-    toolVersion: TOOL_VERSION,
-    operator: operatorName(),
-    status: recordStatus(results),
-    summary: summarize(results),
+    startedAt: started,
     results,
-    redactions: [],
-    notCollected: ['env values', 'build and service logs', 'compose configuration output', 'raw command output (only its sha256 and byte count)'],
-    ...extra,
-  };
-  return {
-    _type: STATEMENT_TYPE,
     // The bundle hash covers every file of the release (listed in its release.json on the server);
     // the compose files and shipproof.yaml are named on their own as the files people review.
-    subject: [
+    subjects: [
       { name: `bundle:${s.release}`, digest: { sha256: s.bundle.sha256 } },
       ...s.bundle.files
         .filter((f) => s.config.composeFiles.includes(f.abs) || f.abs === s.config.configPath)
         .map((f) => ({ name: f.rel, digest: { sha256: f.sha256 } })),
     ],
-    predicateType: EVIDENCE_PREDICATE_TYPE,
-    predicate,
-  };
+    notCollected: ['env values', 'build and service logs', 'compose configuration output', 'raw command output (only its sha256 and byte count)'],
+    ...extra,
+  });
+}
+
+/** A rollback record names the release it went back to, not the bundle that failed. */
+export function rollbackSubjects(s: Pick<Session, 'state'>, to: string): StatementInput['subjects'] {
+  const sha = s.state.releases.find((r) => r.id === to)?.bundleSha256;
+  return sha !== undefined && /^[0-9a-f]{64}$/.test(sha) ? [{ name: `bundle:${to}`, digest: { sha256: sha } }] : [];
 }
 
 export interface Written {
@@ -65,8 +56,8 @@ export interface Written {
 }
 
 /** Writes one record of this deploy. */
-export async function writeRecord(config: ResolvedConfig, st: EvidenceStatement, meta: Omit<AppendMeta, 'status'>): Promise<Written> {
-  const { entry } = await recordEvidence(st, { config, meta });
+export async function writeRecord(config: ResolvedConfig, st: EvidenceStatement): Promise<Written> {
+  const { entry } = await recordEvidence(st, { config });
   return { seq: entry.seq, record: entry.record };
 }
 
@@ -75,9 +66,9 @@ export async function writeRecord(config: ResolvedConfig, st: EvidenceStatement,
  * bare record saying so — without the refused observations and commands — so the change still
  * leaves a trace. Returns the refusal for the runner to treat as a failure (rollback path).
  */
-export async function writeRecordOrTrace(config: ResolvedConfig, st: EvidenceStatement, meta: Omit<AppendMeta, 'status'>): Promise<{ written?: Written; refused?: string }> {
+export async function writeRecordOrTrace(config: ResolvedConfig, st: EvidenceStatement): Promise<{ written?: Written; refused?: string }> {
   try {
-    return { written: await writeRecord(config, st, meta) };
+    return { written: await writeRecord(config, st) };
   } catch (e) {
     const refused = e instanceof Error ? e.message : String(e);
     const bare: EvidenceStatement = {
@@ -100,7 +91,7 @@ export async function writeRecordOrTrace(config: ResolvedConfig, st: EvidenceSta
     };
     bare.predicate.summary = summarize(bare.predicate.results);
     try {
-      return { written: await writeRecord(config, bare, meta), refused };
+      return { written: await writeRecord(config, bare), refused };
     } catch {
       return { refused };
     }

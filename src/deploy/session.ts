@@ -44,6 +44,8 @@ export interface DeployOptions extends CreateTargetOptions {
   logger?: Logger;
   /** Do not install SIGINT/SIGTERM handlers (tests that run deploys in-process). */
   noSignalHandlers?: boolean;
+  /** A deploy that changes nothing writes no evidence record. */
+  quietNoop?: boolean;
 }
 
 export interface SessionOptions {

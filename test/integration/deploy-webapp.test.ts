@@ -9,7 +9,7 @@ import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { requireDocker, requireTestEnv } from '../helpers/test-env.js';
 
@@ -17,6 +17,9 @@ const env = requireTestEnv();
 requireDocker();
 
 const EXAMPLE = fileURLToPath(new URL('../../examples/webapp', import.meta.url));
+// Built before the sites are copied from it (makeSite runs while the tests are collected): a fresh
+// checkout has no app/node_modules or app/dist until build.sh made them.
+execFileSync('bash', [join(EXAMPLE, 'build.sh')], { stdio: 'pipe' });
 
 function get(port: number, path: string): Promise<{ status: number; body: string; ms: number }> {
   const started = Date.now();
@@ -113,9 +116,6 @@ backups:
 const cli = (s: Site, args: string[]) => runCli(args, { cwd: s.dir, env: { SHIPPROOF_HOME: s.home }, timeoutMs: 600_000 });
 const sites: Site[] = [];
 
-beforeAll(() => {
-  execFileSync('bash', [join(EXAMPLE, 'build.sh')], { stdio: 'pipe' });
-}, 300_000);
 
 afterAll(() => {
   for (const s of sites) {

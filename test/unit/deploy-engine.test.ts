@@ -195,3 +195,35 @@ describe('one plan: every command a milestone runs is in its plan', () => {
     expect(outside, `planned:\n${planned.map((p) => p.join(' ')).join('\n')}`).toEqual([]);
   });
 });
+
+describe('automatic rollback', () => {
+  it('a failed gate rolls back to the last good release from before; when its gate fails too, the run says DOWN', async () => {
+    const state: DeployState = { ...emptyState(), releases: [rec('r-old')], current: 'r-old', lastKnownGood: 'r-old' };
+    const t = server(state, exited);
+    const r = await runMilestone(opts(t, { milestone: '7', forceReason: 'unit test' }));
+    expect(r.exitCode).toBe(1);
+    expect(r.milestones[0]).toMatchObject({ number: 7, status: 'fail' });
+    expect(r.rollback).toMatchObject({ to: 'r-old', healthy: false });
+    expect(r.down?.running).toBe('r-old');
+    expect(t.ran('docker image tag shipproof-release/shop-db:r-old postgres:15')).toHaveLength(1);
+    const after = JSON.parse(t.files.get(L.stateFile)!) as DeployState;
+    expect(after.down?.recovery.length).toBeGreaterThan(2);
+  });
+});
+
+// Last in this file: it registers a secret with the process-wide redactor.
+describe('evidence is settled before the first change', () => {
+  it('a secret that is also a service name stops the deploy before anything on the target runs', async () => {
+    const dir = join(root, 'umami');
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'compose.yaml'), 'services:\n  umami:\n    image: umami:latest\n');
+    writeFileSync(join(dir, 'shipproof.yaml'), `project: analytics\ndefaultTarget: prod\ntargets:\n  prod:\n    host: local\n    appDir: ${APP}\n`);
+    const c = await loadConfig({ cwd: dir });
+    const { redactor } = await import('../../src/redact/index.js');
+    redactor.addSecret('umami', 'test:POSTGRES_PASSWORD');
+    const t = server(emptyState(), healthy);
+    const { deploy } = await import('../../src/deploy/deploy.js');
+    await expect(deploy({ config: c, target: t, yes: true, noSignalHandlers: true })).rejects.toThrow(/no deploy starts/);
+    expect(t.calls).toEqual([]);
+  });
+});

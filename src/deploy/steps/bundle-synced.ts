@@ -46,7 +46,18 @@ export const bundleSynced: Step = {
       await ctx.confirm(`upload release ${ctx.release} (${ctx.bundle.files.length} files) to ${dir}`);
       await ctx.run(mkdirsCommand([ctx.layout.releasesDir]));
       await ctx.run(mkdirsCommand([ctx.layout.metaDir], 0o700));
-      await uploadBundle(ctx.host, ctx.bundle, dir);
+      try {
+        await uploadBundle(ctx.host, ctx.bundle, dir);
+      } catch (e) {
+        // The retry rule: read the server's state, then continue. The unpack works in
+        // <release>.partial and replaces the release folder only when complete, so a failed
+        // upload changed nothing that counts; if the files are still not there, upload once more.
+        const now = parseChecksums((await ctx.run(releaseChecksumsCommand(dir), { timeoutMs: 120_000, read: true })).stdout);
+        if (checksumMismatches(ctx.bundle, now).length > 0 || now.size !== ctx.bundle.files.length) {
+          ctx.log(`the upload failed (${e instanceof Error ? e.message : String(e)}); the server has no complete copy, so it is sent once more`);
+          await uploadBundle(ctx.host, ctx.bundle, dir);
+        }
+      }
       uploaded = true;
     }
     const existing = ctx.state().releases.find((r) => r.id === ctx.release);

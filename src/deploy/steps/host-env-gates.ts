@@ -4,6 +4,7 @@ import { diskProbe } from '../../probes/disk.js';
 import { dnsProbe } from '../../probes/dns.js';
 import { envFilesProbe } from '../../probes/env-files.js';
 import { hostProbe } from '../../probes/host.js';
+import { lintGateResult } from '../../lint/gate.js';
 import type { Step } from '../context.js';
 import { fromResults, meta, probeResults } from './shared.js';
 
@@ -14,6 +15,7 @@ export const hostEnvGates: Step = {
   changes: false,
   plan: (ctx) => GATES.flatMap((p) => p.plan({ config: ctx.config, target: ctx.target, compose: ctx.compose }).map((c) => ({ argv: c.argv }))),
   async run(ctx) {
-    return fromResults(await probeResults(ctx, GATES));
+    const lint = lintGateResult(ctx.config, { targetName: ctx.target.name, host: ctx.host }); // lint errors fail this gate (src/lint/gate.ts)
+    return fromResults([...(await probeResults(ctx, GATES)), await lint]);
   },
 };

@@ -3,6 +3,7 @@
 import { parse as parseYaml } from 'yaml';
 import { composeBuildCommand, composePullCommand, composeResolvedConfigCommand, inspectImagesCommand } from '../../docker/commands.js';
 import { parseImageInspect, type ImageInfo } from '../../docker/parse.js';
+import { composeRefused, describeComposeFailure } from '../../docker/compose-error.js';
 import { LOCK_FILE_NAME, readImageLock } from '../../pin/lock.js';
 import { tagImageCommand } from '../commands.js';
 import type { Step, StepContext, StepOutcome } from '../context.js';
@@ -17,7 +18,7 @@ export interface ServiceImage {
 /** Images by service, from `compose config` (variables resolved). Parsed in memory only: the output may hold env values. */
 export async function resolvedImages(ctx: StepContext, release: string): Promise<Record<string, ServiceImage>> {
   const r = await ctx.run(composeResolvedConfigCommand(ctx.composeFor(release)), { timeoutMs: 60_000, read: true });
-  if (r.exitCode !== 0) throw new Error('compose could not read the release configuration');
+  if (r.exitCode !== 0) throw composeRefused('config', r);
   const doc = parseYaml(r.stdout) as { services?: Record<string, { image?: string; build?: unknown }> };
   const out: Record<string, ServiceImage> = {};
   for (const [name, s] of Object.entries(doc.services ?? {})) {
@@ -97,7 +98,7 @@ export const keyImageBuilds: Step = {
     const r = await ctx.run(composeBuildCommand(ctx.composeFor(ctx.release), [svc]), { timeoutMs: BUILD_TIMEOUT_MS });
     if (r.exitCode !== 0) {
       buildOutput(ctx, r);
-      return { status: 'fail', reason: r.timedOut ? 'the build timed out' : `the build of ${svc} exited with code ${r.exitCode}`, observations: { service: svc } };
+      return { status: 'fail', reason: describeComposeFailure('build', r, `the build of ${svc} failed`), observations: { service: svc } };
     }
     const images = await resolvedImages(ctx, ctx.release);
     const ref = images[svc]?.image;
@@ -134,7 +135,7 @@ export const allImagesBuild: Step = {
       const r = await ctx.run(composeBuildCommand(ctx.composeFor(ctx.release)), { timeoutMs: BUILD_TIMEOUT_MS });
       if (r.exitCode !== 0) {
         buildOutput(ctx, r);
-        return { status: 'fail', reason: r.timedOut ? 'the build timed out' : `compose build exited with code ${r.exitCode}`, observations: {} };
+        return { status: 'fail', reason: describeComposeFailure('build', r), observations: {} };
       }
       images = await resolvedImages(ctx, ctx.release);
     }
@@ -154,13 +155,16 @@ export const allImagesBuild: Step = {
     if (lockProblems.length) return { status: 'fail', reason: lockProblems.join('; '), observations: { lockFile: LOCK_FILE_NAME } };
     // Keep every service's exact image (by id) under this release's tag, so a rollback brings back these bytes.
     const kept: ReleaseRecord['images'] = {};
-    for (const [svc, v] of Object.entries(images)) {
-      const id = found.get(v.image)!.id;
-      const tag = releaseTag(ctx.config.project, svc, ctx.release);
-      const t = await ctx.run(tagImageCommand(id, tag));
-      if (t.exitCode !== 0) return { status: 'fail', reason: `could not keep the image of ${svc} under ${tag}`, observations: {} };
-      kept[svc] = { ref: v.image, releaseTag: tag, id, built: v.builds };
-    }
+    const tagged = await Promise.all(
+      Object.entries(images).map(async ([svc, v]) => {
+        const id = found.get(v.image)!.id;
+        const tag = releaseTag(ctx.config.project, svc, ctx.release);
+        kept[svc] = { ref: v.image, releaseTag: tag, id, built: v.builds };
+        return (await ctx.run(tagImageCommand(id, tag))).exitCode === 0 ? undefined : `could not keep the image of ${svc} under ${tag}`;
+      }),
+    );
+    const untagged = tagged.filter((x): x is string => x !== undefined);
+    if (untagged.length) return { status: 'fail', reason: untagged.join('; '), observations: {} };
     const rec = ctx.state().releases.find((r) => r.id === ctx.release);
     if (rec) await ctx.saveState(upsertRelease(ctx.state(), { ...rec, images: kept }));
     return {

@@ -1,7 +1,7 @@
 // What the milestone steps share: catalogue metadata, the services compose starts, probe runs,
 // and the explanation of a failed gate.
 import { detectStatefulServices } from '../../compose/stateful.js';
-import { runProbe } from '../../core/collect.js';
+import { runProbe } from '../../probes/run.js';
 import type { CheckResult } from '../../evidence/predicate-schema.js';
 import { MILESTONES } from '../../milestones/catalog.js';
 import type { ProbeContext, Probe } from '../../probes/types.js';

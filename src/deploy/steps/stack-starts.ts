@@ -6,6 +6,7 @@ import { parse as parseYaml } from 'yaml';
 import { ensureFreshBackup, resolveBackupSettings } from '../../backup/index.js';
 import { composeConfigHashCommand, composeResolvedConfigCommand, composeUpCommand, inspectContainersCommand, projectContainerIdsCommand } from '../../docker/commands.js';
 import { readContainers } from '../../probes/stack.js';
+import { describeComposeFailure } from '../../docker/compose-error.js';
 import { switchLinkCommand } from '../commands.js';
 import type { Step, StepContext, StepOutcome } from '../context.js';
 import { describeChanges, observedChanges, parseConfigHashes, planServices } from '../service-plan.js';
@@ -97,7 +98,7 @@ export const stackStarts: Step = {
     const r = await ctx.run(composeUpCommand(ctx.composeLive(ctx.release), { noBuild: true }), { timeoutMs: UP_TIMEOUT_MS });
     if (r.exitCode !== 0) {
       ctx.show(`compose up (last lines):\n${(r.stdout + r.stderr).trim().split('\n').slice(-15).join('\n')}`);
-      return { status: 'fail', reason: r.aborted ? 'compose up was interrupted' : `compose up exited with code ${r.exitCode}`, observations: { planned: describeChanges(planned) } };
+      return { status: 'fail', reason: r.aborted ? 'compose up was interrupted' : describeComposeFailure('up', r), observations: { planned: describeChanges(planned) } };
     }
     const containers = await readContainers(pctx);
     const services: Record<string, string> = {};
