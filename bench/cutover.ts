@@ -7,6 +7,7 @@
 // Needs Docker, the offline images and hey (scripts/setup/hey.sh). Uses HTTPS_PORT 28643.
 //   npx tsx bench/cutover.ts
 import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { appendFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
@@ -35,9 +36,11 @@ execFileSync('bash', [join(EXAMPLE, 'build.sh')], { stdio: 'ignore' });
 const dir = mkdtempSync(join(tmpdir(), 'shipproof-bench-cutover-'));
 const app = join(dir, 'project');
 cpSync(EXAMPLE, app, { recursive: true, filter: (s) => !/\/(docs|\.env)$/.test(s) });
+// Strong random secrets: milestone 3 refuses weak ones before anything changes.
+const pw = randomBytes(16).toString('hex');
 writeFileSync(
   join(app, '.env'),
-  `POSTGRES_USER=webapp\nPOSTGRES_PASSWORD=bench-${process.pid}-pw\nPOSTGRES_DB=webapp\nDATABASE_URL=postgres://webapp:bench-${process.pid}-pw@postgres:5432/webapp\nSESSION_SECRET=bench-${process.pid}-session-secret\nDOMAIN=localhost\nTLS_MODE=internal\nHTTP_PORT=${port + 1}\nHTTPS_PORT=${port}\nAPP_IMAGE=${project}/app:latest\n${readFileSync(join(EXAMPLE, 'offline.env'), 'utf8')}`,
+  `POSTGRES_USER=webapp\nPOSTGRES_PASSWORD=${pw}\nPOSTGRES_DB=webapp\nDATABASE_URL=postgres://webapp:${pw}@postgres:5432/webapp\nSESSION_SECRET=${randomBytes(24).toString('hex')}\nDOMAIN=localhost\nTLS_MODE=internal\nHTTP_PORT=${port + 1}\nHTTPS_PORT=${port}\nAPP_IMAGE=${project}/app:latest\n${readFileSync(join(EXAMPLE, 'offline.env'), 'utf8')}`,
   { mode: 0o600 },
 );
 writeFileSync(
