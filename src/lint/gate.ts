@@ -9,7 +9,7 @@ import { loadProjectSettings } from '../verify/settings.js';
 import { lintProject } from './project.js';
 
 /** Env files are checked on the target (milestone 2 has put them there), not next to the compose file. */
-export async function lintGateResult(config: ResolvedConfig, on: { targetName: string; host: Target }): Promise<CheckResult> {
+export async function lintGateResult(config: ResolvedConfig, on: { targetName: string; host: Target; releaseDir?: string }): Promise<CheckResult> {
   const started = Date.now();
   const done = (status: CheckResult['status'], reason: string | undefined, observations: CheckResult['observations']): CheckResult => ({
     id: 'lint',
@@ -24,7 +24,7 @@ export async function lintGateResult(config: ResolvedConfig, on: { targetName: s
   if (config.composeFiles.length === 0) return done('skipped', 'no compose file to lint', {});
   try {
     const settings = await loadProjectSettings({ rootDir: config.rootDir, cwd: config.rootDir });
-    const report = await lintProject({ config, settings, cwd: config.rootDir, targetName: on.targetName, target: on.host });
+    const report = await lintProject({ config, settings, cwd: config.rootDir, targetName: on.targetName, target: on.host, ...(on.releaseDir ? { releaseDir: on.releaseDir } : {}) });
     const errors = report.findings.filter((f) => f.severity === 'error');
     const observations = {
       errors: report.errors,

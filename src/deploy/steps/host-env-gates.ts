@@ -15,7 +15,8 @@ export const hostEnvGates: Step = {
   changes: false,
   plan: (ctx) => GATES.flatMap((p) => p.plan({ config: ctx.config, target: ctx.target, compose: ctx.compose }).map((c) => ({ argv: c.argv }))),
   async run(ctx) {
-    const lint = lintGateResult(ctx.config, { targetName: ctx.target.name, host: ctx.host }); // lint errors fail this gate (src/lint/gate.ts)
+    // The env files of the release being deployed: its own copies, made by milestone 2.
+    const lint = lintGateResult(ctx.config, { targetName: ctx.target.name, host: ctx.host, releaseDir: ctx.layout.releaseDir(ctx.release) }); // lint errors fail this gate (src/lint/gate.ts)
     return fromResults([...(await probeResults(ctx, GATES)), await lint]);
   },
 };
