@@ -11,13 +11,15 @@ export interface ComposeProject {
   projectDir: string;
   /** Top-level `name:`, when set. */
   name?: string;
+  /** The name Compose gives the project (COMPOSE_PROJECT_NAME, `name:`, or the folder), normalised. */
+  projectName?: string;
   /** In the order they first appear. */
   services: ComposeService[];
   /** Top-level named volumes. */
   volumes: ComposeVolume[];
   /** `${VAR}` / `$VAR` references anywhere in the files, one entry per variable name. */
   interpolation: InterpolationVariable[];
-  /** Things read but not followed (e.g. `include:`, `extends:`). */
+  /** Things worth knowing that are not errors (e.g. a feature Compose v1 cannot read). */
   warnings: { message: string; location: SourceLocation }[];
 }
 
@@ -236,7 +238,7 @@ export function refIsRequired(ref: InterpolationRef): boolean {
 }
 
 /** `text` with each outermost reference replaced by `replace(ref)`, and `$$` unescaped. */
-function replaceInterpolations(text: string, replace: (ref: InterpolationRef) => string): string {
+export function replaceInterpolations(text: string, replace: (ref: InterpolationRef) => string): string {
   let out = '';
   let last = 0;
   for (const ref of scanInterpolations(text, 0, false)) {

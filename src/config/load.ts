@@ -4,6 +4,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
+import { composeDefaults, composeProjectName, OVERRIDE_FILE_NAMES } from '../compose/project-defaults.js';
 import { ConfigError, UsageError, type SourceLocation } from '../errors.js';
 import { suggestionHint } from './did-you-mean.js';
 import {
@@ -193,8 +194,12 @@ interface ResolveContext {
 
 async function resolveConfig(parsed: ParsedConfig, ctx: ResolveContext): Promise<ResolvedConfig> {
   const locate: ResolvedConfig['locate'] = ctx.locate ?? (() => undefined);
+  // COMPOSE_FILE and COMPOSE_PROJECT_NAME (environment or .env) and `name:` count as in Compose.
+  const composeEnv = await composeDefaults(ctx.rootDir);
+  const composeFiles = await resolveComposeFiles(parsed.compose ?? composeEnv.files, ctx, locate, parsed.compose === undefined && composeEnv.files !== undefined);
+  const composeName = await composeProjectName(composeFiles, ctx.rootDir, composeEnv.env);
   const shared: TargetDefaults = {
-    project: parsed.project ?? defaultProjectName(ctx.rootDir),
+    project: parsed.project ?? (PROJECT_NAME_PATTERN.test(composeName) ? composeName : defaultProjectName(ctx.rootDir)),
     rootDir: ctx.rootDir,
     backupsDir: parsed.backups.dir,
   };
@@ -215,7 +220,7 @@ async function resolveConfig(parsed: ParsedConfig, ctx: ResolveContext): Promise
     configPath: ctx.configPath,
     rootDir: ctx.rootDir,
     project: shared.project,
-    composeFiles: await resolveComposeFiles(parsed.compose, ctx, locate),
+    composeFiles,
     evidenceDir: localPath(parsed.evidence, ctx.rootDir),
     defaultTarget,
     targets,
@@ -299,16 +304,27 @@ async function resolveComposeFiles(
   compose: ParsedConfig['compose'],
   ctx: ResolveContext,
   locate: ResolvedConfig['locate'],
+  fromEnv = false,
 ): Promise<string[]> {
-  if (compose === undefined) return [await requireComposeFile(ctx.rootDir, ctx.cwd, ctx.configPath)];
+  if (compose === undefined) {
+    const main = await requireComposeFile(ctx.rootDir, ctx.cwd, ctx.configPath);
+    // Compose also reads the override file beside the default one.
+    for (const name of OVERRIDE_FILE_NAMES) {
+      const candidate = path.join(path.dirname(main), name);
+      if (await isFile(candidate)) return [main, candidate];
+    }
+    return [main];
+  }
   const listed = typeof compose === 'string' ? [compose] : compose;
   const files: string[] = [];
   for (const [index, file] of listed.entries()) {
     const absolute = localPath(file, ctx.rootDir);
     if (!(await isFile(absolute))) {
       throw new ConfigError(`Compose file "${file}" does not exist.`, {
-        location: locate(typeof compose === 'string' ? ['compose'] : ['compose', index]),
-        hint: `Paths in "compose" are relative to the folder of ${CONFIG_FILE_NAME} (${displayPath(ctx.cwd, ctx.rootDir)}).`,
+        location: fromEnv ? { file: displayPath(ctx.cwd, path.join(ctx.rootDir, '.env')) } : locate(typeof compose === 'string' ? ['compose'] : ['compose', index]),
+        hint: fromEnv
+          ? 'It is named by COMPOSE_FILE (in the environment or .env); paths there are relative to the project folder.'
+          : `Paths in "compose" are relative to the folder of ${CONFIG_FILE_NAME} (${displayPath(ctx.cwd, ctx.rootDir)}).`,
       });
     }
     files.push(absolute);
