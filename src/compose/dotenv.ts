@@ -11,8 +11,8 @@ export type Env = Readonly<Record<string, string>>;
 export function parseDotenv(text: string): Record<string, string> {
   const vars: Record<string, string> = {};
   for (const entry of parseEnvValues(text)) {
-    const value = entry.values[0];
-    if (value !== undefined) vars[entry.key] = value;
+    // `KEY=` sets KEY to "" (which `${KEY-x}` and `${KEY:-x}` tell apart).
+    vars[entry.key] = entry.values[0] ?? '';
   }
   return vars;
 }

@@ -50,13 +50,18 @@ async function resolveService(tree: PNode, abs: string, dir: string, name: strin
   const here = `${abs}#${name}`;
   const trail = [...chain, here];
   if (trail.includes(key)) {
-    const shown = [...trail.slice(trail.indexOf(key)), key].map((k) => k.slice(k.lastIndexOf('#') + 1)).join(' -> ');
-    ctx.sources.errors.push(
-      new ConfigError(`Service "${name}" extends itself through ${shown}.`, {
-        location: ext.keyLoc,
-        hint: 'Compose v1 and v2 both reject an extends cycle; break the chain.',
-      }),
-    );
+    const cycle = trail.slice(trail.indexOf(key));
+    const id = [...cycle].sort().join('|');
+    if (!ctx.sources.reported.has(id)) {
+      ctx.sources.reported.add(id);
+      const shown = [...cycle, key].map((k) => `"${k.slice(k.lastIndexOf('#') + 1)}"`).join(' -> ');
+      ctx.sources.errors.push(
+        new ConfigError(`Services ${shown} extend each other in a cycle.`, {
+          location: ext.keyLoc,
+          hint: 'Compose v1 and v2 both reject an extends cycle; break the chain.',
+        }),
+      );
+    }
     return own;
   }
   const baseTree = file === undefined ? tree : await ctx.sources.tree(baseAbs, ctx.env, { location: fileNode?.loc ?? ext.keyLoc, what: `"services.${name}.extends.file"` });

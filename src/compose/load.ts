@@ -63,7 +63,8 @@ export async function loadCompose(files: string[], opts: LoadComposeOptions = {}
   };
   const first = sources.files[0];
   const firstLoc: SourceLocation = first === undefined ? { file: sources.display(absolute[0] as string) } : { file: first.display, line: 1, column: 1 };
-  throwIfErrors([...sources.errors, ...reader.errors, ...validateProject(project, all, firstLoc)]);
+  // A file that could not be read or followed would only add follow-on errors to the checks.
+  throwIfErrors(sources.errors.length > 0 ? sources.errors : [...reader.errors, ...validateProject(project, all, firstLoc)]);
   return project;
 }
 

@@ -32,6 +32,8 @@ export class ComposeSources {
   readonly warnings: Warning[] = [];
   /** Every file read, in the order first read (for the interpolation inventory). */
   readonly files: ParsedFile[] = [];
+  /** Cycles already reported, so one cycle is one error. */
+  readonly reported = new Set<string>();
   private readonly cache = new Map<string, ParsedFile | 'missing'>();
 
   constructor(
