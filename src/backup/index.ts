@@ -13,7 +13,7 @@ import { readBackupsFolder, type BackupsFolder, type ListedBackup } from './stor
 export { runBackups, type RunBackupsOptions, type BackupRunResult, type BackupOutcome } from './run.js';
 export { rehearseRestore, type RehearseOptions, type RehearsalResult } from './rehearse.js';
 export { restoreInto, type RestoreIntoOptions, type RestoreIntoResult } from './restore.js';
-export { backupAudit, backupStatus, freshness, formatAge, type AuditReport, type AuditRow, type StatusRow, type FreshnessState } from './audit.js';
+export { auditExplanation, backupAudit, backupStatus, freshness, formatAge, type AuditReport, type AuditRow, type StatusRow, type FreshnessState } from './audit.js';
 export { ensureFreshBackup, type EnsureFreshBackupOptions, type EnsureFreshBackupResult, type ServiceDecision } from './policy.js';
 export { recordBackupEvidence } from './evidence.js';
 export { resolveBackupSettings, parseAge, type BackupSettings, type BeforeApplyPolicy, type OffsiteDestination, type BackupsConfigExtension } from './settings.js';

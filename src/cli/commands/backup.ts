@@ -8,6 +8,7 @@ import { createTarget } from '../../targets/create.js';
 import type { Target } from '../../targets/target.js';
 import {
   backupAudit,
+  auditExplanation,
   backupStatus,
   formatAge,
   listBackups,
@@ -128,14 +129,14 @@ export function registerBackup(program: Command): void {
       await withSession(ctx, async (s) => {
         const report = await backupAudit(s);
         ctx.out.result(() => {
-          if (report.rows.length === 0) return 'No stateful services found in the compose files.';
+          if (report.rows.length === 0) return auditExplanation(report).join('\n');
           const rows = [['SERVICE', 'ENGINE', 'FROM', 'VOLUMES', 'DATA', 'NEWEST BACKUP', 'AGE', 'REHEARSED', 'PROCEDURE']];
           for (const r of report.rows) {
             rows.push([
               r.service,
               `${r.engine}${r.tested ? '' : ' (untested)'}`,
               r.source,
-              r.volumes.join(',') || '-',
+              [...r.volumes, ...r.binds].join(',') || '-',
               humanBytes(r.dataBytes),
               r.newest ? `${r.newest.id}${r.newest.encrypted ? ' (age)' : ''}` : ctx.out.paint('red', 'none'),
               r.newest ? formatAge(r.newest.ageMs) : '-',
@@ -144,6 +145,7 @@ export function registerBackup(program: Command): void {
             ]);
           }
           const extra = [
+            ...auditExplanation(report),
             ...(report.folderExists ? [] : [`The backups folder ${report.backupsDir} does not exist yet.`]),
             ...(report.orphans.length ? [`Files without a manifest (not backups): ${report.orphans.join(', ')}`] : []),
             ...(report.unreadable.length ? [`Unreadable records: ${report.unreadable.join(', ')}`] : []),
@@ -264,7 +266,7 @@ export function registerBackup(program: Command): void {
         const maxAgeMs = flags.maxAge ? parseAge(flags.maxAge, '--max-age') : resolveBackupSettings(s.config).maxAgeMs;
         const r = await backupStatus({ ...s, maxAgeMs });
         ctx.out.result(() => {
-          if (r.rows.length === 0) return 'No stateful services found in the compose files.';
+          if (r.rows.length === 0) return 'No service keeps data that needs a backup (see `shipproof backup audit` for why).';
           const rows = [['SERVICE', 'ENGINE', 'STATE', 'NEWEST', 'WHY']];
           for (const x of r.rows) rows.push([x.service, x.engine, paintStatus(ctx.out, x.state), x.newest?.id ?? '-', x.reason]);
           return table(rows);
