@@ -3,6 +3,7 @@
 // are never kept: only names, whether a value is written, and whether it looks like a secret.
 import type { SourceLocation } from '../errors.js';
 import { classifyKeyName, findPatternMatches } from '../redact/index.js';
+import { isNonSecretValue } from './secret-values.js';
 
 export interface ComposeProject {
   /** Absolute paths, in the order they were merged. */
@@ -374,6 +375,7 @@ export function describeEnvValue(
   const hasLiteralValue = literal.trim() !== '';
   // A secret-sounding name with any literal value, or a value shaped like a credential (a password
   // inside a URL, a token), by the same rules the redactor uses.
-  const looksLikeSecret = hasLiteralValue && (classifyKeyName(name).secret || findPatternMatches(literal).length > 0);
+  // A path to a secret file or an auth mechanism's name sits where secrets sit but is not one.
+  const looksLikeSecret = hasLiteralValue && !isNonSecretValue(literal) && (classifyKeyName(name).secret || findPatternMatches(literal).length > 0);
   return { hasValue: true, hasLiteralValue, looksLikeSecret };
 }
