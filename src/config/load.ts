@@ -265,16 +265,18 @@ interface TargetDefaults {
 
 type ParsedTarget = NonNullable<ParsedConfig['targets']>[string];
 
+/** Where releases live when a target sets no appDir: per kind of target. */
+export function defaultAppDir(kind: 'local' | 'ssh', project: string): string {
+  return kind === 'local' ? path.join(homedir(), '.local', 'share', 'shipproof', project) : `/opt/${project}`;
+}
+
 function resolveTarget(name: string, entry: ParsedTarget, shared: TargetDefaults): ResolvedTarget {
   const backups = entry.backupsDir ?? shared.backupsDir ?? 'backups';
   if (entry.host.kind === 'local') {
-    const appDir =
-      entry.appDir === undefined
-        ? path.join(homedir(), '.local', 'share', 'shipproof', shared.project)
-        : localPath(entry.appDir, shared.rootDir);
+    const appDir = entry.appDir === undefined ? defaultAppDir('local', shared.project) : localPath(entry.appDir, shared.rootDir);
     return { name, kind: 'local', appDir, backupsDir: localPath(backups, appDir) };
   }
-  const appDir = entry.appDir ?? `/opt/${shared.project}`;
+  const appDir = entry.appDir ?? defaultAppDir('ssh', shared.project);
   return {
     name,
     kind: 'ssh',
