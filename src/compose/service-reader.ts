@@ -231,7 +231,14 @@ function readVolume(r: Reader, node: PNode | undefined, where: string): ComposeS
     if (text === undefined) return undefined;
     const spec = parseVolumeSpec(text);
     if (typeof spec === 'string') {
-      return r.fail(node, `"${where}" is not a valid volume mount: ${spec}.`, 'Write it as "name:/path", "./dir:/path" or "./file:/path:ro".');
+      const fromVariable = node?.kind === 'scalar' && node.written !== undefined;
+      return r.fail(
+        node,
+        `"${where}" is not a valid volume mount: ${spec}.`,
+        fromVariable && spec === 'one of its parts is empty'
+          ? 'A variable in it is empty or unset. Compose v2 (and the spec) reject an empty part; v1 read an empty source as the project folder.'
+          : 'Write it as "name:/path", "./dir:/path" or "./file:/path:ro".',
+      );
     }
     return { ...spec, location };
   }
