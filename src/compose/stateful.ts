@@ -6,7 +6,7 @@
 // tmp) and configuration mounts are "not data", each with its reason.
 import type { StatefulOverride } from '../config/load.js';
 import { suggestionHint } from '../config/did-you-mean.js';
-import { familyById, familyOfImage, isConfigMount, notDataReason } from '../backup/engines/catalogue.js';
+import { bindNotDataReason, familyById, familyOfImage, notDataReason } from '../backup/engines/catalogue.js';
 import { ENGINES, type Engine } from '../config/schema.js';
 import { ConfigError, type SourceLocation } from '../errors.js';
 import { substituteDefaults, type ComposeProject, type ComposeService } from './model.js';
@@ -121,8 +121,9 @@ function dataMounts(service: ComposeService, notData: NotDataMount[]): DataMount
       continue;
     }
     if (v.type === 'bind' && v.source !== undefined) {
-      if (isConfigMount(v.target, v.readOnly)) {
-        notData.push({ service: service.name, target: v.target, ...src, reason: v.readOnly ? 'mounted read-only: configuration, not data' : 'a single file or system path: configuration, not data' });
+      const why = bindNotDataReason(v.source, v.target, v.readOnly);
+      if (why !== undefined) {
+        notData.push({ service: service.name, target: v.target, ...src, reason: why });
         continue;
       }
       binds.push({ source: v.source, target: v.target });

@@ -81,4 +81,11 @@ describe('the audit never says "none" without a reason', () => {
       'No volumes or data folders: app.',
     ]);
   });
+
+  it('does not take a config file or a source folder mounted read-write for data', async () => {
+    const cwd = await tempProject({ 'compose.yaml': 'services:\n  proxy:\n    image: caddy:2.8\n    volumes: ["./Caddyfile:/etc/caddy/Caddyfile", "./src:/srv/src"]\n' });
+    const c = classifyServices(await loadCompose(['compose.yaml'], { cwd, env: {} }));
+    expect(c.stateful).toEqual([]);
+    expect(c.notData.map((m) => m.reason)).toEqual(['a single file or system path: configuration, not data', 'source code mounted from the project (src/), kept in git']);
+  });
 });

@@ -143,3 +143,16 @@ export function isConfigMount(containerPath: string, readOnly: boolean): boolean
   if (readOnly) return true;
   return /\.(conf|cfg|ini|ya?ml|json|toml|xml|env|sh|js|lua|pem|crt|key)$|\/var\/run\/docker\.sock$|^\/(proc|sys|dev)(\/|$)|^\/var\/run\/|^\/run\//.test(containerPath);
 }
+
+const CONFIG_FILE = /\.(conf|cfg|ini|ya?ml|json|toml|xml|env|sh|js|ts|lua|pem|crt|key|txt|html|php|py|rb|sql|properties)$/i;
+const CONFIG_FILE_NAMES = /^(Caddyfile|Corefile|Dockerfile|Procfile|Makefile|Gemfile|nginx\.conf)$/;
+const SOURCE_FOLDERS = new Set(['src', 'source', 'app', 'code', 'frontend', 'backend', 'static', 'templates', 'scripts', 'www']);
+
+/** Why a bind mount (host `source` -> container `target`) is not data, or undefined when it may be. */
+export function bindNotDataReason(source: string, target: string, readOnly: boolean): string | undefined {
+  if (readOnly) return 'mounted read-only: configuration, not data';
+  const base = source.replace(/\/+$/, '').split('/').pop() ?? '';
+  if (CONFIG_FILE.test(base) || CONFIG_FILE_NAMES.test(base) || isConfigMount(target, false)) return 'a single file or system path: configuration, not data';
+  if ((source.startsWith('.') || !source.startsWith('/')) && SOURCE_FOLDERS.has(base)) return `source code mounted from the project (${base}/), kept in git`;
+  return undefined;
+}
