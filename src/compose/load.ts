@@ -11,6 +11,7 @@ import { isAlias, isMap, isScalar, isSeq, visit, type Document, type LineCounter
 import { parseDuration } from '../config/duration.js';
 import { displayPath } from '../config/load.js';
 import { nodePosition, parseYaml, throwIfErrors } from '../config/yaml-positions.js';
+import type { AliasTable } from '../config/yaml-bounds.js';
 import { ConfigError, type SourceLocation } from '../errors.js';
 import {
   describeEnvValue,
@@ -85,6 +86,7 @@ interface Entry {
 class FileReader {
   readonly doc: Document;
   readonly lineCounter: LineCounter;
+  private readonly aliases: AliasTable;
   readonly errors: ConfigError[] = [];
   readonly warnings: { message: string; location: SourceLocation }[] = [];
 
@@ -92,7 +94,7 @@ class FileReader {
     readonly file: string,
     text: string,
   ) {
-    ({ doc: this.doc, lineCounter: this.lineCounter } = parseYaml(text, file));
+    ({ doc: this.doc, lineCounter: this.lineCounter, aliases: this.aliases } = parseYaml(text, file));
   }
 
   loc(node: unknown): SourceLocation {
@@ -111,7 +113,7 @@ class FileReader {
   }
 
   deref(node: unknown): unknown {
-    return isAlias(node) ? node.resolve(this.doc) : node;
+    return isAlias(node) ? this.aliases.resolve(node) : node;
   }
 
   /** Keys of a mapping, with `<<` merge keys expanded (explicit keys win, as in YAML). */
