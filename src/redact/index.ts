@@ -1,6 +1,7 @@
 // The redaction entry point. Every output path (terminal, logs, evidence files, the dashboard)
 // uses the process-wide `redactor`, so a secret registered once is redacted everywhere.
 import { ShipproofError } from '../errors.js';
+import { redactJsonText } from './json.js';
 import { Redactor } from './redactor.js';
 
 export { Redactor, MARKER_PATTERN, marker } from './redactor.js';
@@ -10,6 +11,7 @@ export type { PatternRule, PatternMatch, KeyNameVerdict } from './patterns.js';
 export { secretVariants, embeddedBase64Cores, MIN_SECRET_LENGTH } from './variants.js';
 export { shannonEntropy, looksLikeSecretValue, looksLikeDigest, mixesClasses } from './entropy.js';
 export { parseEnvValues } from './dotenv.js';
+export { redactJsonText } from './json.js';
 export type { EnvValue } from './dotenv.js';
 export { createRedactingStream, redactingWriter, RedactingTransform } from './stream.js';
 export type { RedactingStreamOptions, RedactingWriterOptions } from './stream.js';
@@ -17,6 +19,11 @@ export { valueFingerprint, loadOrCreateFingerprintKey, FINGERPRINT_KEY_BYTES } f
 
 /** The process-wide redactor. */
 export const redactor = new Redactor();
+
+/** Serialises `value` as JSON with every secret redacted; the result always parses to the same shape. */
+export function redactedJson(value: unknown, indent = 2, using: Redactor = redactor): string {
+  return redactJsonText(JSON.stringify(redactValue(value, using), null, indent) ?? 'null', using);
+}
 
 /** `redactor.redact(s).text`. */
 export function redactText(s: string): string {

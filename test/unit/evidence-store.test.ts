@@ -316,7 +316,7 @@ describe('approvals', () => {
 
   it('are their own chained, signed record naming the approved .json by hash', async () => {
     const approved = (await store.list())[1]!;
-    const entry = await store.approve(2, { reviewer: 'Bo Reviewer', note: 'Checked the health output | ok' });
+    const entry = await store.approve(2, { reviewer: 'Bo Reviewer', note: 'Checked the health output | ok' }, (s) => s);
     expect(entry).toMatchObject({ seq: 4, kind: 'approval', status: 'passed', target: 'staging' });
     expect(entry.prev).toBe(sha256Hex((await ledgerLines(sb.dir))[2]!));
     const shown = await store.show(4);
@@ -337,10 +337,10 @@ describe('approvals', () => {
   });
 
   it('refuses unknown records, approvals of approvals and a missing reviewer', async () => {
-    await expect(store.approve(9, { reviewer: 'x', note: '' })).rejects.toBeInstanceOf(UsageError);
-    await store.approve(1, { reviewer: 'x', note: '' });
-    await expect(store.approve(4, { reviewer: 'x', note: '' })).rejects.toThrow(/itself an approval/);
-    await expect(store.approve(1, { reviewer: ' ', note: '' })).rejects.toThrow(/reviewer/);
+    await expect(store.approve(9, { reviewer: 'x', note: '' }, (s) => s)).rejects.toBeInstanceOf(UsageError);
+    await store.approve(1, { reviewer: 'x', note: '' }, (s) => s);
+    await expect(store.approve(4, { reviewer: 'x', note: '' }, (s) => s)).rejects.toThrow(/itself an approval/);
+    await expect(store.approve(1, { reviewer: ' ', note: '' }, (s) => s)).rejects.toThrow(/reviewer/);
   });
 });
 
