@@ -28,6 +28,7 @@ import { httpHealthProbe } from '../probes/http-health.js';
 import { readContainers } from '../probes/stack.js';
 import { tlsProbe } from '../probes/tls.js';
 import type { Probe } from '../probes/types.js';
+import { secretStrengthProbe } from '../probes/secret-strength.js';
 import {
   containerLogsCommand,
   healthLogCommand,
@@ -253,9 +254,9 @@ const envFilesPresent: Step = {
 const hostEnvGates: Step = {
   ...meta(3),
   changes: false,
-  plan: (ctx) => [hostProbe, diskProbe, dockerEngineProbe, dockerDaemonProbe, composeProbe, envFilesProbe, dnsProbe].flatMap((p) => p.plan({ config: ctx.config, target: ctx.target, compose: ctx.compose }).map((c) => ({ argv: c.argv }))),
+  plan: (ctx) => [hostProbe, diskProbe, dockerEngineProbe, dockerDaemonProbe, composeProbe, envFilesProbe, dnsProbe, secretStrengthProbe].flatMap((p) => p.plan({ config: ctx.config, target: ctx.target, compose: ctx.compose }).map((c) => ({ argv: c.argv }))),
   async run(ctx) {
-    return fromResults(await probeResults(ctx, [hostProbe, diskProbe, dockerEngineProbe, dockerDaemonProbe, composeProbe, envFilesProbe, dnsProbe]));
+    return fromResults(await probeResults(ctx, [hostProbe, diskProbe, dockerEngineProbe, dockerDaemonProbe, composeProbe, envFilesProbe, dnsProbe, secretStrengthProbe]));
   },
 };
 
