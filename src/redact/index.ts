@@ -44,7 +44,7 @@ export function assertNoSecrets(text: string, where: string, using: Redactor = r
 }
 
 /**
- * A deep copy of `value` with every string redacted (object keys stay: they are names, not data).
+ * A deep copy of `value` with every string redacted, object keys included.
  * Redacting values before serialising keeps JSON output valid; hits are counted per rule in `hits`.
  */
 export function redactValue<T>(value: T, using: Redactor = redactor, hits?: Map<string, number>): T {
@@ -55,7 +55,9 @@ export function redactValue<T>(value: T, using: Redactor = redactor, hits?: Map<
   }
   if (Array.isArray(value)) return value.map((v) => redactValue(v, using, hits)) as T;
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValue(v, using, hits)])) as T;
+    // Keys are names, but a name can hold a registered secret (a service called like its
+    // password): it is redacted too, so the fail-closed scan never finds what this let through.
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [redactValue(k, using, hits), redactValue(v, using, hits)])) as T;
   }
   return value;
 }
