@@ -220,9 +220,12 @@ const stickyCache = new WeakMap<RegExp, RegExp>();
 function innerMatches(rule: PatternRule, text: string, m: RegExpExecArray, out: PatternMatch[]): void {
   const [vs, ve] = redactedRange(m);
   if (ve - vs < 3) return;
-  const eq = text.indexOf('=', vs);
-  const colon = text.indexOf(':', vs);
-  if ((eq < 0 || eq >= ve) && (colon < 0 || colon >= ve)) return;
+  let separator = false;
+  for (let i = vs; i < ve && !separator; i++) {
+    const c = text.charCodeAt(i);
+    separator = c === 0x3d || c === 0x3a; // = or :
+  }
+  if (!separator) return;
   let sticky = stickyCache.get(rule.regex);
   if (sticky === undefined) {
     sticky = new RegExp(rule.regex.source, rule.regex.flags.replace('g', '') + 'y');
