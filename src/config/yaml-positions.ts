@@ -147,6 +147,8 @@ function syntaxErrors(doc: Document, file: string, lineCounter: LineCounter): Co
   const errors = doc.errors.map((error) => {
     // The library's message ends in " at line 3, column 1:" and a code frame; the location says that.
     const reason = error.message.replace(/ at line \d+, column \d+:[\s\S]*$/, '').replace(/[.:]$/, '');
+    // The library reports its own stack overflow as a syntax error: say what the file did.
+    if (/Maximum call stack/.test(reason)) return new ConfigError(`${base} nests too deeply to read.`, { location: { file, line: error.linePos?.[0]?.line, column: error.linePos?.[0]?.col }, hint: 'Flatten the structure; no setting shipproof or Compose reads is this deep.' });
     const position = error.linePos?.[0];
     return new ConfigError(`${base} is not valid YAML: ${reason}.`, {
       location: { file, line: position?.line, column: position?.col },
