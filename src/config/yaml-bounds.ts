@@ -47,7 +47,7 @@ export function checkBounds(doc: Document, file: string, lineCounter: LineCounte
 
   visit(doc, {
     Node(_key, node, trail) {
-      if (!deepReported && trail.length > MAX_DEPTH * 2) {
+      if (!deepReported && trail.length > MAX_DEPTH && trail.filter((t) => isCollection(t)).length > MAX_DEPTH) {
         deepReported = true;
         errors.push(new ConfigError(`${base} nests deeper than ${MAX_DEPTH} levels.`, { location: at(node), hint: 'Flatten the structure; no setting shipproof or Compose reads is this deep.' }));
         return visit.BREAK;

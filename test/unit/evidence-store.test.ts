@@ -12,6 +12,9 @@ import { keyIdOf, PUBLIC_KEY_FILE } from '../../src/evidence/signing-key.js';
 import { serializeStatement, STATEMENT_PAYLOAD_TYPE } from '../../src/evidence/statement.js';
 import { VERIFY_EXIT_CHAIN, VERIFY_EXIT_SIGNATURE, verifyEvidence, verifyExitCode } from '../../src/evidence/verify.js';
 import type { EvidenceStore } from '../../src/evidence/store.js';
+import { sealStatement } from '../../src/core/record-evidence.js';
+import { Redactor } from '../../src/redact/index.js';
+import { claimedForms, leaksIn } from '../helpers/redact-corpus.js';
 import {
   appendCollects,
   collectStatement,
@@ -312,6 +315,18 @@ describe('verify detects tampering', () => {
 describe('approvals', () => {
   beforeEach(async () => {
     await appendCollects(store, 3);
+  });
+
+  it('are sealed like every record: a known secret in the note or reviewer never reaches the .json or .md', async () => {
+    const secret = 'Qm7vT2xK9pL4wN8zR3cY6bF1hJ5dS0aG';
+    const r = new Redactor();
+    r.addSecret(secret, 'env:.env:API_TOKEN');
+    await store.approve(2, { reviewer: `bo ${secret}`, note: `checked; token=${secret} and api_key: "${secret}"` }, (s) => sealStatement(s, r));
+    for (const ext of ['.json', '.md', '.dsse.json'] as const) {
+      const text = await readFile(await entryFile(4, ext), 'utf8');
+      expect(leaksIn(ext === '.dsse.json' ? Buffer.from((JSON.parse(text) as { payload: string }).payload, 'base64').toString('utf8') : text, claimedForms(secret))).toEqual([]);
+    }
+    expect((await store.verify()).ok).toBe(true);
   });
 
   it('are their own chained, signed record naming the approved .json by hash', async () => {
