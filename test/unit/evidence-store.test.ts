@@ -12,7 +12,7 @@ import { keyIdOf, PUBLIC_KEY_FILE } from '../../src/evidence/signing-key.js';
 import { serializeStatement, STATEMENT_PAYLOAD_TYPE } from '../../src/evidence/statement.js';
 import { VERIFY_EXIT_CHAIN, VERIFY_EXIT_SIGNATURE, verifyEvidence, verifyExitCode } from '../../src/evidence/verify.js';
 import type { EvidenceStore } from '../../src/evidence/store.js';
-import { sealStatement } from '../../src/core/record-evidence.js';
+import { sealStatement } from '../../src/evidence/record.js';
 import { Redactor } from '../../src/redact/index.js';
 import { claimedForms, leaksIn } from '../helpers/redact-corpus.js';
 import {
