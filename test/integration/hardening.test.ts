@@ -179,7 +179,8 @@ describe('secrets (items 1-4, issue 9 item 4)', () => {
     for (const value of weak) {
       const dir = project({ 'shipproof.yaml': withCounter(), 'compose.yaml': COMPOSE, '.env': `DB_PASSWORD=${value}\nAPI_TOKEN=${SECRET}\n` });
       const r = await runCli(['check'], { cwd: dir });
-      expectBadInput(r, /\.env:1:1: The secret DB_PASSWORD in \.env (is|equals)/);
+      // A value equal to its key's name is registered too, so the redactor hides the name as well.
+      expectBadInput(r, /\.env:1:1: The secret (DB_PASSWORD|\[REDACTED:[^\]]+\]) in \.env (is|equals)/);
       expect(r.stderr).toMatch(/openssl rand -hex 32/);
       if (value.length >= 4 && value !== 'DB_PASSWORD') expect(r.stderr).not.toContain(value);
       const d = await runCli(['deploy', '--yes'], { cwd: dir });
