@@ -85,6 +85,13 @@ describe('input that must fail early (items 8-11)', () => {
     expect(parsed.error.location).toMatch(/^shipproof\.yaml:\d+:\d+$/);
   });
 
+  it('a usage error with --json is JSON too', async () => {
+    const dir = project({ 'shipproof.yaml': withCounter(), 'compose.yaml': COMPOSE });
+    const r = await runCli(['--json', 'check', '--frobnicate'], { cwd: dir });
+    expect(r.code).toBe(2);
+    expect((JSON.parse(r.stderr) as { error: { message: string } }).error.message).toMatch(/unknown option '--frobnicate'/);
+  });
+
   it('billion laughs in shipproof.verify.yaml: exit 2 at file:line', async () => {
     const dir = project({ 'shipproof.yaml': withCounter(), 'compose.yaml': COMPOSE, 'shipproof.verify.yaml': laughs('x-') });
     const r = await runCli(['lint'], { cwd: dir, timeoutMs: 30_000 });
