@@ -158,7 +158,7 @@ async function openSession(o: DeployOptions, changes = true): Promise<Session> {
   const target = resolveTargetName(o.config, o.targetName);
   if (changes) await evidencePreflight(o.config);
   const compose = await loadCompose(o.config.composeFiles);
-  throwIfErrors(await preflightErrors(o.config, compose)); // what `check` rejects, before anything connects
+  if (changes) throwIfErrors(await preflightErrors(o.config, compose)); // what `check` rejects, before anything connects
   const bundle = await computeBundle({ config: o.config, compose, fingerprints: await envFingerprints(o.config) });
   const host = o.target ?? createTarget(target, o);
   const docker = new Docker(host);
