@@ -30,6 +30,7 @@ import { httpHealthProbe } from '../probes/http-health.js';
 import { readContainers } from '../probes/stack.js';
 import { tlsProbe } from '../probes/tls.js';
 import type { Probe } from '../probes/types.js';
+import { secretStrengthProbe } from '../probes/secret-strength.js';
 import {
   containerLogsCommand,
   healthLogCommand,
@@ -255,10 +256,10 @@ const envFilesPresent: Step = {
 const hostEnvGates: Step = {
   ...meta(3),
   changes: false,
-  plan: (ctx) => [hostProbe, diskProbe, dockerEngineProbe, dockerDaemonProbe, composeProbe, envFilesProbe, dnsProbe].flatMap((p) => p.plan({ config: ctx.config, target: ctx.target, compose: ctx.compose }).map((c) => ({ argv: c.argv }))),
+  plan: (ctx) => [hostProbe, diskProbe, dockerEngineProbe, dockerDaemonProbe, composeProbe, envFilesProbe, dnsProbe, secretStrengthProbe].flatMap((p) => p.plan({ config: ctx.config, target: ctx.target, compose: ctx.compose }).map((c) => ({ argv: c.argv }))),
   async run(ctx) {
     const lint = lintGateResult(ctx.config, { targetName: ctx.target.name, host: ctx.host }); // lint errors fail this gate (src/lint/gate.ts)
-    return fromResults([...(await probeResults(ctx, [hostProbe, diskProbe, dockerEngineProbe, dockerDaemonProbe, composeProbe, envFilesProbe, dnsProbe])), await lint]);
+    return fromResults([...(await probeResults(ctx, [hostProbe, diskProbe, dockerEngineProbe, dockerDaemonProbe, composeProbe, envFilesProbe, dnsProbe, secretStrengthProbe])), await lint]);
   },
 };
 
