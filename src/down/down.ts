@@ -45,7 +45,7 @@ export interface DownResult {
 
 /** The plan only (what --dry-run prints): reads the server, changes nothing. */
 export async function planDown(s: DownSession, o: DownOptions): Promise<DownPlan> {
-  if (o.purge === false && o.volumes === false && o.force !== undefined) throw new UsageError('--force only applies with --volumes.');
+  if (!o.volumes && o.force !== undefined) throw new UsageError('--force only applies with --volumes.');
   const compose = await loadCompose(s.config.composeFiles);
   const stateful = detectStatefulServices(compose, s.config.stateful).map((x) => x.service);
   const { inventory } = await readInventory({ ...s, statefulServices: stateful });
