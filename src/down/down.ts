@@ -129,7 +129,7 @@ function layoutOf(s: DownSession): Layout {
 
 function downStatement(s: DownSession, plan: DownPlan, results: CheckResult[], started: Date): EvidenceStatement {
   const finished = new Date();
-  const all = results.length ? results : [result('nothing-to-do', 'nothing of the project was left to take down', 'skipped', started.getTime(), undefined)];
+  const all = results.length ? results : [result('nothing-to-do', 'take the stack down', 'skipped', started.getTime(), undefined, 'nothing of the project was left to take down')];
   return {
     _type: STATEMENT_TYPE,
     subject: [],
