@@ -1,4 +1,5 @@
-// The command-line layer: parses arguments and prints. Decisions live in src/core.
+// The command-line layer: parses arguments and prints. Decisions live in the use-case folders
+// (src/deploy, src/collect, src/backup, src/verify, src/handover, src/project).
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode } from '../errors.js';
 import { TOOL_VERSION } from '../version.js';

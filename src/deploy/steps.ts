@@ -7,7 +7,8 @@ import { detectStatefulServices } from '../compose/stateful.js';
 import { createReadStream } from 'node:fs';
 import { posix } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { runProbe } from '../core/collect.js';
+import { runProbe } from '../probes/run.js';
+import { lintGateResult } from '../lint/gate.js';
 import {
   composeBuildCommand,
   composePullCommand,
@@ -256,7 +257,8 @@ const hostEnvGates: Step = {
   changes: false,
   plan: (ctx) => [hostProbe, diskProbe, dockerEngineProbe, dockerDaemonProbe, composeProbe, envFilesProbe, dnsProbe].flatMap((p) => p.plan({ config: ctx.config, target: ctx.target, compose: ctx.compose }).map((c) => ({ argv: c.argv }))),
   async run(ctx) {
-    return fromResults(await probeResults(ctx, [hostProbe, diskProbe, dockerEngineProbe, dockerDaemonProbe, composeProbe, envFilesProbe, dnsProbe]));
+    const lint = lintGateResult(ctx.config, { targetName: ctx.target.name, host: ctx.host }); // lint errors fail this gate (src/lint/gate.ts)
+    return fromResults([...(await probeResults(ctx, [hostProbe, diskProbe, dockerEngineProbe, dockerDaemonProbe, composeProbe, envFilesProbe, dnsProbe])), await lint]);
   },
 };
 

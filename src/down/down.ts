@@ -4,20 +4,19 @@
 // --purge) and the evidence ledger stay.
 import { loadCompose } from '../compose/load.js';
 import { detectStatefulServices } from '../compose/stateful.js';
-import { operatorName, recordStatus, summarize } from '../core/collect.js';
-import { recordEvidence } from '../core/record-evidence.js';
 import type { ResolvedConfig, ResolvedTarget } from '../config/load.js';
 import { layout, type Layout } from '../deploy/layout.js';
 import { acquireLock, releaseLock } from '../deploy/lock.js';
 import type { Docker } from '../docker/docker.js';
 import { composeErrorLine } from '../docker/compose-error.js';
 import { UsageError } from '../errors.js';
-import { EVIDENCE_PREDICATE_TYPE, STATEMENT_TYPE, type CheckResult, type EvidenceStatement } from '../evidence/predicate-schema.js';
+import type { CheckResult, EvidenceStatement } from '../evidence/predicate-schema.js';
+import { recordEvidence } from '../evidence/record.js';
+import { buildStatement } from '../evidence/statement.js';
 import type { AppendedEntry } from '../evidence/store.js';
 import { CommandRecorder } from '../probes/recorder.js';
-import { recordBackupEvidence, rehearseRestore, runBackups } from '../backup/index.js';
+import { rehearseRestore, runBackups } from '../backup/index.js';
 import type { Target } from '../targets/target.js';
-import { TOOL_VERSION } from '../version.js';
 import { computeDownPlan, readInventory, type DownOptions, type DownPlan } from './plan.js';
 
 export interface DownSession {
@@ -61,7 +60,7 @@ async function verifiedBackup(s: DownSession, services: string[], o: DownRunOpti
   const t0 = Date.now();
   if (services.length === 0) return result('backup-first', 'fresh verified backup before removing volumes', 'pass', t0, undefined, undefined, { services: [] });
   const run = await runBackups({ ...s, services, prune: false, ...(o.onProgress ? { onProgress: o.onProgress } : {}) });
-  evidence.push((await recordBackupEvidence(run.statement, { config: s.config, target: s.target.name })).entry);
+  evidence.push((await recordEvidence(run.statement, { config: s.config })).entry);
   const failed = run.backups.filter((b) => b.status !== 'passed');
   if (!run.ok || failed.length) {
     const why = failed.map((b) => `${b.service}: ${b.reason ?? b.status}`).join('; ') || 'the backup run failed';
@@ -72,7 +71,7 @@ async function verifiedBackup(s: DownSession, services: string[], o: DownRunOpti
     const id = b.manifest?.id;
     if (!id) continue;
     const r = await rehearseRestore({ ...s, backup: id, ...(o.onProgress ? { onProgress: o.onProgress } : {}) });
-    evidence.push((await recordBackupEvidence(r.statement, { config: s.config, target: s.target.name })).entry);
+    evidence.push((await recordEvidence(r.statement, { config: s.config })).entry);
     if (!r.ok) {
       const why = r.mismatches[0] ?? r.results.find((x) => x.status !== 'pass' && x.status !== 'skipped')?.reason ?? 'the rehearsal failed';
       return result('backup-first', 'fresh verified backup before removing volumes', 'fail', t0, undefined, `no volume was removed: the backup ${id} did not restore (${why})`);
@@ -119,7 +118,7 @@ export async function runDown(s: DownSession, o: DownRunOptions): Promise<DownRe
     if (holder) await releaseLock(s.host, layoutOf(s), { me: holder }).catch(() => false);
   }
   const statement = downStatement(s, plan, results, started);
-  const { entry } = await recordEvidence(statement, { config: s.config, meta: { kind: 'down', target: s.target.name } });
+  const { entry } = await recordEvidence(statement, { config: s.config });
   return { ok: !results.some((r) => r.status === 'fail' || r.status === 'error'), plan, results, backupEvidence, evidence: entry };
 }
 
@@ -128,28 +127,16 @@ function layoutOf(s: DownSession): Layout {
 }
 
 function downStatement(s: DownSession, plan: DownPlan, results: CheckResult[], started: Date): EvidenceStatement {
-  const finished = new Date();
   const all = results.length ? results : [result('nothing-to-do', 'take the stack down', 'skipped', started.getTime(), undefined, 'nothing of the project was left to take down')];
-  return {
-    _type: STATEMENT_TYPE,
-    subject: [],
-    predicateType: EVIDENCE_PREDICATE_TYPE,
-    predicate: {
-      schemaVersion: 1,
-      kind: 'down',
-      title: `Down: project ${plan.project} on ${s.target.name}`,
-      project: s.config.project,
-      target: { name: s.target.name, description: s.host.description },
-      startedAt: started.toISOString(),
-      finishedAt: finished.toISOString(),
-      toolVersion: TOOL_VERSION,
-      operator: operatorName(),
-      status: recordStatus(all),
-      summary: summarize(all),
-      results: all,
-      redactions: [],
-      notCollected: ['command output (only its sha256 and byte count)', 'volume contents'],
-      notes: [...plan.keeps.map((k) => `kept: ${k}`), ...plan.notes],
-    },
-  };
+  return buildStatement({
+    kind: 'down',
+    title: `Down: project ${plan.project} on ${s.target.name}`,
+    project: s.config.project,
+    target: { name: s.target.name, description: s.host.description },
+    startedAt: started,
+    results: all,
+    subjects: [],
+    notCollected: ['command output (only its sha256 and byte count)', 'volume contents'],
+    notes: [...plan.keeps.map((k) => `kept: ${k}`), ...plan.notes],
+  });
 }
