@@ -5,7 +5,7 @@
 // values, and the finished text passes the one redactor and the fail-closed scan before it is written.
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { ResolvedConfig, ResolvedTarget } from '../config/load.js';
+import type { ResolvedConfig } from '../config/load.js';
 import { displayPath, resolveTargetName } from '../config/load.js';
 import { loadCompose } from '../compose/load.js';
 import { resolveBackupSettings, type BackupSettings } from '../backup/settings.js';
@@ -15,15 +15,18 @@ import { EvidenceStore } from '../evidence/store.js';
 import type { LintReport } from '../lint/lint.js';
 import { lintProject } from '../lint/project.js';
 import { checkImageLock, type LockCheck } from '../pin/check.js';
-import { milestoneTable, type MilestoneTable } from '../probes/milestones.js';
+import { milestoneTable } from '../probes/milestones.js';
 import { assertNoSecrets, redactText } from '../redact/index.js';
 import { evaluateHumanItems, loadAttestations } from '../verify/attestations.js';
 import { currentRelease, newestOfKind } from '../verify/release.js';
 import type { ProjectSettings } from '../verify/settings.js';
 import type { HumanOutcome } from '../verify/types.js';
-import { handoverEvents, isRehearsal, type HandoverEvent, type Loaded } from './events.js';
+import { handoverEvents, isRehearsal, type Loaded } from './events.js';
 import { renderHandover } from './render.js';
-import { standingOf, type Standing } from './standing.js';
+import type { HandoverFacts } from './types.js';
+
+export type { HandoverFacts } from './types.js';
+import { standingOf } from './standing.js';
 
 export { renderHandover } from './render.js';
 
@@ -44,47 +47,6 @@ export interface HandoverOptions {
   now?: () => Date;
 }
 
-export interface HandoverFacts {
-  project: string;
-  target: ResolvedTarget;
-  now: Date;
-  evidenceDir: string;
-  /** The evidence folder relative to HANDOVER.md, for links to records. */
-  evidenceLink: string;
-  composeFiles: string[];
-  /** Env file paths as written (shipproof.yaml envFiles, compose env_file), never their content. */
-  envFiles: string[];
-  entries: LedgerEntry[];
-  ledgerProblem?: string;
-  /** Per target with records (the chosen one first). */
-  standing: Standing[];
-  /** Events since the last handover (or all, the first time). */
-  events: HandoverEvent[];
-  /** Events older than those listed, not shown. */
-  eventsLeftOut: number;
-  /** The last handover covered records up to this seq. */
-  coveredBefore?: number;
-  lastDeploy?: LedgerEntry;
-  milestones: MilestoneTable;
-  certificates: { domain: string; daysLeft: number | null; record: LedgerEntry }[];
-  lastVerify?: { entry: LedgerEntry; notes: string[]; gaps: string[] };
-  lastBackup?: LedgerEntry;
-  lastRehearsal?: LedgerEntry;
-  lastLiveRestore?: LedgerEntry;
-  /** Off-site copies seen in the newest backup record: destination and status. */
-  offsite: { destination: string; status: string; record: LedgerEntry }[];
-  backupSettings?: BackupSettings;
-  backupsDir: string;
-  /** The newest record of each kind (and milestone) that did not pass or did not apply. */
-  notPassing: LedgerEntry[];
-  lint?: LintReport;
-  lintProblem?: string;
-  lock?: LockCheck;
-  lockProblem?: string;
-  human: HumanOutcome[];
-  commands: readonly string[];
-  configFlag?: string;
-}
 
 async function loadAll(store: EvidenceStore, entries: readonly LedgerEntry[]): Promise<Loaded[]> {
   const out: Loaded[] = [];

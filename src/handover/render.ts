@@ -5,7 +5,7 @@ import { formatLocation } from '../errors.js';
 import type { LedgerEntry } from '../evidence/ledger.js';
 import { MILESTONES } from '../milestones/catalog.js';
 import { TOOL_VERSION } from '../version.js';
-import type { HandoverFacts } from './handover.js';
+import type { HandoverFacts } from './types.js';
 import type { Fact } from './standing.js';
 
 export const NO_RECORD = '_(no record)_';
