@@ -12,6 +12,7 @@ import { loadCompose } from '../compose/load.js';
 import type { ComposeProject as ComposeModel } from '../compose/model.js';
 import { recordEvidence } from '../evidence/record.js';
 import { buildStatement } from '../evidence/statement.js';
+import { changesSincePrevious, releaseSubjects } from '../evidence/release-changes.js';
 import type { ComposeContext } from '../docker/commands.js';
 import { composeUpCommand } from '../docker/commands.js';
 import { Docker } from '../docker/docker.js';
@@ -471,7 +472,12 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
         observations: { record: r.record ?? null },
         commands: [],
       }));
+      // Every bundle file and env fingerprint as a subject, so this record and the next can say what changed.
+      const subjects = [...statement(s, 'deploy', 'x', [], new Date()).subject, ...releaseSubjects(s.bundle.files, await envFingerprints(s.config))];
+      const changes = await changesSincePrevious(s.config.evidenceDir, s.target.name, s.bundle.releaseId, subjects);
       const st = statement(s, 'deploy', `Deploy of ${s.bundle.releaseId} to ${s.target.name}: ${outcome}`, summaryResults, new Date(), {
+        subjects,
+        ...(changes === undefined ? {} : { changes }),
         notes: [...notes, ...(rollback ? [`rolled back to ${rollback.to}: ${rollback.healthy ? 'healthy' : `NOT healthy (${rollback.reason ?? ''})`}`] : [])],
       });
       await recordEvidence(st, { config: s.config });

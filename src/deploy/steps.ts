@@ -258,7 +258,7 @@ const hostEnvGates: Step = {
   changes: false,
   plan: (ctx) => [hostProbe, diskProbe, dockerEngineProbe, dockerDaemonProbe, composeProbe, envFilesProbe, dnsProbe, secretStrengthProbe].flatMap((p) => p.plan({ config: ctx.config, target: ctx.target, compose: ctx.compose }).map((c) => ({ argv: c.argv }))),
   async run(ctx) {
-    const lint = lintGateResult(ctx.config, { targetName: ctx.target.name, host: ctx.host }); // lint errors fail this gate (src/lint/gate.ts)
+    const lint = lintGateResult(ctx.config); // lint errors fail this gate (src/lint/gate.ts)
     return fromResults([...(await probeResults(ctx, [hostProbe, diskProbe, dockerEngineProbe, dockerDaemonProbe, composeProbe, envFilesProbe, dnsProbe, secretStrengthProbe])), await lint]);
   },
 };
