@@ -16,6 +16,7 @@ import { registerPin } from './commands/pin.js';
 import { registerHandover } from './commands/handover.js';
 import { registerBackup } from './commands/backup.js';
 import { registerRestore } from './commands/restore.js';
+import { registerDashboard } from './commands/dashboard.js';
 import { handleError } from './handle-error.js';
 
 export function buildProgram(): Command {
@@ -32,6 +33,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   for (const register of [registerInit, registerCheck, registerSchema, registerTargets, registerPlan, registerCollect, registerEvidence, registerDeploy, registerVerify, registerLint, registerPin, registerHandover, registerBackup, registerRestore]) register(program);
+  registerDashboard(program);
   return program;
 }
 
