@@ -17,21 +17,24 @@
       } catch (e) {
         continue;
       }
-      var marked = d.y.map(function (y, j) { return d.marks[j] ? y : null; });
+      var series = [{}, { label: d.title + ' (' + d.unit + ')', stroke: '#1f6feb', width: 2, points: { show: true, size: 6 } }];
+      var data = [d.x, d.y];
+      if (d.markLabel) {
+        // Marked points (a sudden drop) as a second, points-only series in red.
+        series.push({ label: d.markLabel, stroke: '#cf222e', width: 0, points: { show: true, size: 14, fill: '#cf222e' } });
+        data.push(d.y.map(function (y, j) { return d.marks[j] ? y : null; }));
+      }
       var opts = {
         width: Math.max(280, Math.min(area.clientWidth || 640, 900)),
         height: 220,
-        series: [
-          {},
-          { label: d.title + ' (' + d.unit + ')', stroke: '#1f6feb', width: 2, points: { show: true, size: 6 } },
-          { label: 'sudden drop', stroke: '#cf222e', width: 0, points: { show: true, size: 12, fill: '#cf222e' } },
-        ],
+        series: series,
         axes: [{}, { label: d.unit }],
+        scales: d.fromZero ? { y: { range: function (u, min, max) { return [0, max > 0 ? max * 1.15 : 1]; } } } : {},
         legend: { show: true },
       };
       area.textContent = '';
       // eslint-disable-next-line no-new
-      new window.uPlot(opts, [d.x, d.y, marked], area);
+      new window.uPlot(opts, data, area);
     }
   }
 

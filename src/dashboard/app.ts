@@ -141,6 +141,9 @@ export function createDashboardApp(o: DashboardOptions): Hono {
     return c.redirect('/', 303);
   });
 
+  // Browsers ask for it on their own; there is none, and a 404 would show as a console error.
+  app.get('/favicon.ico', (c) => c.body(null, 204));
+
   app.get('/assets/:name', (c) => {
     const a = assets.get(c.req.param('name'));
     if (a === undefined) return c.text('Not found\n', 404);

@@ -181,9 +181,17 @@ export interface HealthFacts {
   checks: { name: string; status: string; detail: string }[];
 }
 
-/** Health now: the newest health gate (milestone 7) or collect on the target. */
+/** Health now: the newest health gate on the target — milestone 7, a collect, or the gate after a rollback. */
 export function healthNow(records: readonly RecordView[], target: string): HealthFacts | undefined {
-  const r = [...records].reverse().find((x) => x.entry.target === target && (x.entry.kind === 'collect' || (x.entry.kind === 'milestone' && x.entry.milestone?.number === 7)));
+  const r = [...records]
+    .reverse()
+    .find(
+      (x) =>
+        x.entry.target === target &&
+        (x.entry.kind === 'collect' ||
+          (x.entry.kind === 'milestone' && x.entry.milestone?.number === 7) ||
+          (x.entry.kind === 'rollback' && pred(x)?.results.some((res) => res.id.startsWith('health-gate')) === true)),
+    );
   const p = r === undefined ? undefined : pred(r);
   if (r === undefined) return undefined;
   const checks: HealthFacts['checks'] = [];

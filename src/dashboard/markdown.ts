@@ -6,10 +6,15 @@ import { redactText } from '../redact/index.js';
 
 const md = new MarkdownIt({ html: false, linkify: false, typographer: false });
 
-/** Redacted, then rendered. The evidence renderer writes `<br>` in table cells; shown as a line break. */
-export function renderMarkdown(text: string): string {
+/**
+ * Redacted, then rendered. The evidence renderer writes `<br>` in table cells; shown as a line
+ * break. Headings move down `shift` levels so the page keeps one h1 and an unbroken outline.
+ */
+export function renderMarkdown(text: string, shift = 0): string {
   const rendered = md.render(stripFrontMatter(redactText(text)));
-  return rendered.replace(/&lt;br&gt;/g, '<br>');
+  return rendered
+    .replace(/&lt;br&gt;/g, '<br>')
+    .replace(/<(\/?)h([1-6])>/g, (_m, slash: string, n: string) => `<${slash}h${Math.min(6, Number(n) + shift)}>`);
 }
 
 /** The YAML front matter of a record's Markdown repeats its header; the page shows it as a table. */

@@ -26,7 +26,7 @@ ${services.map((key) => {
     const id = `svc-${target}-${service}`.replace(/[^A-Za-z0-9_-]/g, '-');
     return html`<section aria-labelledby="${id}"><h2 id="${id}"><code>${service}</code> on ${target} <span class="muted">(${mine[0]?.engine ?? ''})</span></h2>
 ${newest ? backupTable(ctx, [newest], o) : ''}
-${plot({ id: `${id}-size`, title: `${service} backup size`, unit: 'bytes', points: mine.filter((b) => b.bytes !== undefined).map((b) => ({ x: Date.parse(b.at) / 1000, y: b.bytes as number, label: b.file, ...(drops.has(b) ? { mark: 'sudden drop' } : {}) })) })}
+${plot({ id: `${id}-size`, title: `${service} backup size`, unit: 'bytes', points: mine.filter((b) => b.bytes !== undefined).map((b) => ({ x: Date.parse(b.at) / 1000, y: b.bytes as number, label: b.file, ...(drops.has(b) ? { mark: 'sudden drop' } : {}) })), markLabel: 'sudden drop', fromZero: true })}
 <table class="list" data-testid="backups-${service}"><thead><tr><th scope="col">Taken</th><th scope="col">File</th><th scope="col">Size</th><th scope="col">Fingerprint</th><th scope="col">Rehearsal</th><th scope="col">Off-site</th><th scope="col">Record</th></tr></thead>
 <tbody>${[...mine].reverse().map(
       (b) => html`<tr${drops.has(b) ? html` class="row-bad"` : ''}><td>${clock(new Date(b.at))}</td><td>${status(b.status === 'pass' ? 'passed' : 'failed')} <code>${b.file}</code>${b.encrypted ? ' (age-encrypted)' : ''}</td>

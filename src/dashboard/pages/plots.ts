@@ -8,10 +8,22 @@ export interface PlotData {
   title: string;
   unit: string;
   points: { x: number; y: number; label: string; mark?: string }[];
+  /** Name of the marked points' series (a backup size plot marks sudden drops). */
+  markLabel?: string;
+  /** Start the y axis at zero (sizes: a drop must look like one). */
+  fromZero?: boolean;
 }
 
 export function plot(p: PlotData): Html {
-  const data = { title: p.title, unit: p.unit, x: p.points.map((q) => q.x), y: p.points.map((q) => q.y), marks: p.points.map((q) => q.mark ?? null) };
+  const data = {
+    title: p.title,
+    unit: p.unit,
+    x: p.points.map((q) => q.x),
+    y: p.points.map((q) => q.y),
+    marks: p.points.map((q) => q.mark ?? null),
+    markLabel: p.markLabel ?? null,
+    fromZero: p.fromZero === true,
+  };
   return html`<figure class="plot" aria-labelledby="${p.id}-cap">
 <figcaption id="${p.id}-cap">${p.title} (${p.unit})</figcaption>
 ${p.points.length === 0 ? html`<p class="muted">No data recorded yet.</p>` : html`<div class="plot-area" data-plot="${p.id}" role="img" aria-label="${p.title}, ${p.points.length} point(s)"></div>${jsonData(p.id, data)}

@@ -48,9 +48,18 @@ ${
 </section>
 <section aria-labelledby="content-h" class="record-content" data-testid="record-content">
 <h2 id="content-h">Content</h2>
-${r.statement !== undefined ? html`<div class="markdown">${raw(renderMarkdown(renderEvidenceMarkdown(r.statement)))}</div>${moreFields(r)}` : html`<p>The record as found on disk (not trusted):</p>${genericValue(r.raw)}`}
+${r.statement !== undefined ? html`${markdownOf(r)}${moreFields(r)}` : html`<p>The record as found on disk (not trusted):</p>${genericValue(r.raw)}`}
 </section>`;
   return layout(ctx, `Record #${e.seq}: ${p?.title ?? e.kind}`, body);
+}
+
+/** The record's Markdown, made from its JSON as the .md file is; a statement this renderer refuses is shown generically. */
+function markdownOf(r: RecordView): Html {
+  try {
+    return html`<div class="markdown">${raw(renderMarkdown(renderEvidenceMarkdown(r.statement as NonNullable<RecordView['statement']>), 2))}</div>`;
+  } catch {
+    return html`<p class="muted">This version of shipproof cannot render this record as Markdown; here it is field by field.</p>${genericValue(r.statement)}`;
+  }
 }
 
 function moreFields(r: RecordView): Html {

@@ -41,6 +41,6 @@ export async function reportsPage(ctx: PageContext, files: ReportFile[], chosen:
           (f, i) => html`<li><a href="/reports?file=${i}"${f === file ? html` aria-current="page"` : ''}>${f.label}</a> <span class="muted">${when(f.modified, ctx.now)}</span></li>`,
         )}</ul></nav>`
   }
-${file !== undefined && text !== undefined ? html`<article class="markdown report" data-testid="report" aria-label="${file.label}">${raw(renderMarkdown(text))}</article>` : ''}`;
+${file !== undefined && text !== undefined ? html`<article class="markdown report" data-testid="report" aria-label="${file.label}">${raw(renderMarkdown(text, 1))}</article>` : ''}`;
   return layout(ctx, 'Reports', body);
 }
