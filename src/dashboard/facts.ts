@@ -35,11 +35,9 @@ export function deployRuns(records: readonly RecordView[], target?: string): Dep
     if (target !== undefined && r.entry.target !== target) continue;
     const pending = byTarget.get(r.entry.target) ?? [];
     byTarget.set(r.entry.target, pending);
-    if (r.entry.kind === 'milestone') pending.push(r);
-    else if (r.entry.kind === 'rollback') {
-      // A rollback belongs to the run it undoes: the one whose outcome comes next (or came just before).
-      pending.push(r);
-    } else if (r.entry.kind === 'deploy') {
+    // A rollback is written before the outcome of the run it undoes, so it joins that run.
+    if (r.entry.kind === 'milestone' || r.entry.kind === 'rollback') pending.push(r);
+    else if (r.entry.kind === 'deploy') {
       const ms = pending.filter((x) => x.entry.kind === 'milestone' && x.entry.release === r.entry.release);
       const rollbacks = pending.filter((x) => x.entry.kind === 'rollback');
       const p = pred(r);

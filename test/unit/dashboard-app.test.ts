@@ -156,7 +156,7 @@ describe('the pages', () => {
     const r = await get('/');
     expect(r.status).toBe(200);
     const page = await r.text();
-    expect(page).toMatch(/data-testid="current-release"><a href="\/release\/r-1"><code>r-1<\/code>/);
+    expect(page).toMatch(/data-testid="current-release"><a href="\/release\/r-1"><code class="rel">r-1<\/code>/);
     expect(page).toMatch(/Last good<\/dt><dd><a href="\/release\/r-2">/);
     expect(page).toContain('health-gate-after-rollback'); // health now comes from the gate after the rollback
     expect(page).toContain('rolled-back');

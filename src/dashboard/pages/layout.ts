@@ -128,7 +128,7 @@ export function recordLink(seq: number, text?: string): Html {
 }
 
 export function releaseLink(release: string | undefined): Html {
-  return release === undefined ? html`—` : html`<a href="/release/${encodeURIComponent(release)}"><code>${release}</code></a>`;
+  return release === undefined ? html`—` : html`<a href="/release/${encodeURIComponent(release)}"><code class="rel">${release}</code></a>`;
 }
 
 /** Data for a plot, in a non-executing JSON block (the CSP forbids inline scripts, not data). */
