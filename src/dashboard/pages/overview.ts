@@ -64,7 +64,7 @@ function targetSection(ctx: PageContext, t: TargetOverview, o: OverviewOptions):
 function healthBlock(ctx: PageContext, t: TargetOverview): Html {
   const h = t.health;
   if (h === undefined) return html`<p class="muted">No health gate or collect recorded yet.</p>`;
-  const kind = h.record.entry.kind === 'collect' ? 'collect' : 'health gate (milestone 7)';
+  const kind = { collect: 'collect', rollback: 'health gate after the rollback' }[h.record.entry.kind] ?? 'health gate (milestone 7)';
   return html`<p data-testid="health">${status(h.status)} from the ${kind} ${recordLink(h.record.entry.seq)}, ${when(h.at, ctx.now)}${h.record.entry.release ? html` for ${releaseLink(h.record.entry.release)}` : ''}</p>
 ${h.checks.length > 0 ? html`<ul class="checks">${h.checks.map((c) => html`<li>${status(c.status === 'pass' ? 'passed' : c.status)} ${c.detail || c.name}</li>`)}</ul>` : ''}`;
 }
