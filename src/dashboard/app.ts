@@ -11,7 +11,7 @@ import { streamSSE } from 'hono/streaming';
 import { redactText } from '../redact/index.js';
 import { TOOL_VERSION } from '../version.js';
 import { backupsPage } from './pages/backups.js';
-import { type Html, type PageContext, PAGES } from './pages/layout.js';
+import { type Html, type PageContext, PAGES, versionTag } from './pages/layout.js';
 import { overviewPage } from './pages/overview.js';
 import { recordPage } from './pages/record.js';
 import { releasePage, releasesPage } from './pages/release.js';
@@ -19,9 +19,8 @@ import { listReports, reportsPage, type ReportSources } from './pages/reports.js
 import { timelinePage } from './pages/timeline.js';
 import { trendsPage } from './pages/trends.js';
 import type { ServerReader, ServerView } from './refresh.js';
-import { SECURITY_HEADERS, cookieName, tokenMatches } from './security.js';
+import { SECURITY_HEADERS, allowedHosts, cookieName, tokenMatches } from './security.js';
 import { SnapshotCache, folderVersion, type EvidenceSnapshot } from './snapshot.js';
-import { versionTag } from './pages/layout.js';
 
 export interface DashboardOptions {
   evidenceDir: string;
@@ -61,10 +60,6 @@ export function loadAssets(): Map<string, Asset> {
   ]);
 }
 
-function allowedHost(host: string | undefined, port: number): boolean {
-  return host === `127.0.0.1:${port}` || host === `localhost:${port}`;
-}
-
 export function createDashboardApp(o: DashboardOptions): Hono {
   const app = new Hono();
   const cache = new SnapshotCache(o.evidenceDir, { toolVersion: TOOL_VERSION, ...(o.home === undefined ? {} : { home: o.home }) });
@@ -75,7 +70,7 @@ export function createDashboardApp(o: DashboardOptions): Hono {
   app.use('*', async (c, next) => {
     for (const [k, v] of Object.entries(SECURITY_HEADERS)) c.header(k, v);
     // DNS rebinding: a foreign page resolving its own name to 127.0.0.1 still sends its own Host.
-    if (!allowedHost(c.req.header('host'), o.port())) return c.text('Misdirected request: this dashboard answers only to its own 127.0.0.1 address.\n', 421);
+    if (!allowedHosts(o.port()).has(c.req.header('host') ?? '')) return c.text('Misdirected request: this dashboard answers only to its own 127.0.0.1 address.\n', 421);
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return c.text('The dashboard is read-only.\n', 405, { Allow: 'GET, HEAD' });
     const name = cookieName(o.port());
     const fromUrl = c.req.query('token');
