@@ -215,6 +215,7 @@ main() {
   start_dockerd
   start_sshd
   build_offline_images
+  bash "$HERE/setup/chromium.sh" # the dashboard's browser tests
   write_env_file
 }
 

@@ -18,6 +18,7 @@ import { registerHandover } from './commands/handover.js';
 import { registerBackup } from './commands/backup.js';
 import { registerRestore } from './commands/restore.js';
 import { registerDown } from './commands/down.js';
+import { registerDashboard } from './commands/dashboard.js';
 import { handleError } from './handle-error.js';
 
 export function buildProgram(): Command {
@@ -34,6 +35,7 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   for (const register of [registerInit, registerCheck, registerSchema, registerTargets, registerPlan, registerCollect, registerEvidence, registerDeploy, registerVerify, registerLint, registerPin, registerHandover, registerBackup, registerRestore, registerDown]) register(program);
+  registerDashboard(program);
   return program;
 }
 
