@@ -215,6 +215,7 @@ main() {
   start_dockerd
   start_sshd
   build_offline_images
+  bash "$HERE/setup/ceph-s3.sh" # S3 (radosgw) for the off-site tests; keys in $STATE_DIR/s3.env
   write_env_file
 }
 
