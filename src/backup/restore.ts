@@ -80,6 +80,8 @@ export interface RestoreIntoOptions {
   settings?: Partial<BackupSettings>;
   now?: Date;
   onProgress?: (line: string) => void;
+  /** Results recorded before this run's own (e.g. the fetch from an off-site copy). */
+  prelude?: CheckResult[];
 }
 
 export interface RestoreIntoResult {
@@ -125,7 +127,7 @@ export async function restoreInto(o: RestoreIntoOptions): Promise<RestoreIntoRes
     throw new UsageError(`Restoring into ${o.service} changes live data and needs consent.`, { hint: 'Answer yes at the prompt, or pass --yes.' });
   }
 
-  const results: CheckResult[] = [];
+  const results: CheckResult[] = [...(o.prelude ?? [])];
   o.onProgress?.(`${o.service}: taking a backup before the restore`);
   const safety = await runBackups({ config: o.config, target: o.target, host: o.host, docker: o.docker, services: [o.service], prune: false, offsite: false, ...(o.settings ? { settings: o.settings } : {}), ...(o.now ? { now: o.now } : {}) });
   results.push(...safety.results.map((r) => ({ ...r, id: `before-restore.${r.id}`.slice(0, 80), title: `Before the restore: ${r.title}` })));

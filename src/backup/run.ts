@@ -21,6 +21,7 @@ import { liveServices, loadStateful, requireVolumes, resolveImage, selectService
 import type { BackupManifest, LastRunRecord } from './manifest.js';
 import { backupFileName, backupId, checksumLine, freeStamp, lastRunName, PARTIAL_SUFFIX } from './naming.js';
 import { copyOffsite, destinationLabel, type OffsiteOutcome } from './offsite.js';
+import { pruneS3Copies } from './s3/offsite-s3.js';
 import { applyPrune, planPrune, type PruneResult } from './retention.js';
 import { resolveBackupSettings, type BackupSettings } from './settings.js';
 import { withVolumeUsersStopped, type StoppedContainer } from './stop.js';
@@ -160,6 +161,7 @@ export async function runBackups(o: RunBackupsOptions): Promise<BackupRunResult>
         { services: chosen.map((s) => s.service) },
       );
       prune = await applyPrune(o.host, fresh, plan, false);
+      prune.s3 = await pruneS3Copies({ config: o.config, settings, now, dryRun: false, services: chosen.map((s) => s.service) });
       for (const r of plan.refused) notes.push(`not pruned: ${r.reason}`);
       results.push({
         id: 'prune',

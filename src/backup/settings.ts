@@ -5,6 +5,7 @@
 import type { ResolvedConfig } from '../config/load.js';
 import { parseDuration } from '../config/duration.js';
 import { UsageError } from '../errors.js';
+import type { S3Destination } from '../config/s3-schema.js';
 
 export type BeforeApplyPolicy = 'auto' | 'require' | 'off';
 
@@ -12,7 +13,9 @@ export type OffsiteDestination =
   /** Copy to this machine (the operator's), into `dir`. */
   | { kind: 'pull'; dir: string }
   /** Copy to another target from shipproof.yaml (an SSH host), into `dir` (default: its backupsDir). */
-  | { kind: 'push'; target: string; dir?: string };
+  | { kind: 'push'; target: string; dir?: string }
+  /** An S3-compatible bucket (credentials from an env file here or the environment). */
+  | { kind: 's3'; s3: S3Destination };
 
 /** The shape the lead is asked to add under `backups:` in src/config/schema.ts (already resolved). */
 export interface BackupsConfigExtension {
@@ -23,6 +26,9 @@ export interface BackupsConfigExtension {
   offsite?: OffsiteDestination[];
   images?: { volume?: string; sqlite?: string };
   compressionLevel?: number;
+  /** Absolute path on the operator's machine. */
+  identity?: string;
+  reuseWithin?: number;
 }
 
 export interface BackupSettings {
@@ -34,6 +40,10 @@ export interface BackupSettings {
   maxAgeMs: number;
   beforeApply: BeforeApplyPolicy;
   beforeApplyReason?: string;
+  /** beforeApply auto reuses a backup of the same data only when it is younger than this. */
+  reuseWithinMs: number;
+  /** age identity file on the operator's machine (for rehearsals of encrypted backups). */
+  identityFile?: string;
   /** age recipients (age1…); empty = not encrypted. */
   encryptTo: string[];
   offsite: OffsiteDestination[];
@@ -49,6 +59,7 @@ export interface BackupSettings {
 }
 
 export const DEFAULT_MAX_AGE_MS = 26 * 3_600_000;
+export const DEFAULT_REUSE_WITHIN_MS = 15 * 60_000;
 export const DEFAULT_VOLUME_IMAGE = 'busybox:1.36';
 
 const RECIPIENT = /^age1[0-9a-z]{20,}$/;
@@ -61,6 +72,8 @@ export function resolveBackupSettings(config: ResolvedConfig, overrides: Partial
     ...(ext.keepDays !== undefined ? { keepDays: ext.keepDays } : {}),
     maxAgeMs: ext.maxAge ?? DEFAULT_MAX_AGE_MS,
     beforeApply: before.policy ?? 'auto',
+    reuseWithinMs: ext.reuseWithin ?? DEFAULT_REUSE_WITHIN_MS,
+    ...(ext.identity !== undefined ? { identityFile: ext.identity } : {}),
     ...(before.reason !== undefined ? { beforeApplyReason: before.reason } : {}),
     encryptTo: ext.encryptTo ?? [],
     offsite: ext.offsite ?? [],

@@ -3,6 +3,7 @@
 // Defaults that depend on other values (project name, app folder) are filled in by load.ts; the
 // schema only parses, so `z.input` is what people write and `z.output` what load.ts resolves.
 import { z } from 'zod';
+import { s3DestinationSchema } from './s3-schema.js';
 import { DURATION_FORMS, parseDuration } from './duration.js';
 import { keysAt } from './yaml-schema.js';
 
@@ -383,20 +384,25 @@ export const configSchema = z
                   [
                     z.strictObject({ pull: nonEmpty('a folder on this machine') }),
                     z.strictObject({ push: nonEmpty('a target name'), dir: nonEmpty('a folder').optional() }),
+                    z.strictObject({ s3: s3DestinationSchema }),
                   ],
-                  { error: '{ pull: <folder here> } or { push: <target>, dir: <folder> }' },
+                  { error: '{ pull: <folder here> }, { push: <target>, dir: <folder> } or { s3: { endpoint:, bucket:, … } }' },
                 ),
                 { error: 'a list of off-site destinations' },
               )
               .optional()
               .meta({ description: 'Copies read back and compared by sha256 before they count.' }),
+            identity: nonEmpty('a file path').optional().meta({
+              description: 'age identity file on this (the operator\'s) machine, for rehearsing encrypted backups in deploys; SHIPPROOF_AGE_IDENTITY_FILE or SHIPPROOF_AGE_IDENTITY override it. Never sent to the server.',
+            }),
+            reuseWithin: duration('How recent a backup beforeApply: auto may reuse').optional().meta({ default: '15m' }),
             images: z
               .strictObject({ volume: nonEmpty('an image').optional(), sqlite: nonEmpty('an image').optional() })
               .optional()
               .meta({ description: 'Helper images for volume archives and SQLite backups.' }),
             compressionLevel: z.number({ error: 'a gzip level 1-9' }).int().min(1).max(9).optional(),
           },
-          { error: 'an object with dir:, keep:, keepDays:, maxAge:, beforeApply:, encryptTo:, offsite:, images:, compressionLevel:' },
+          { error: 'an object with dir:, keep:, keepDays:, maxAge:, beforeApply:, encryptTo:, offsite:, identity:, reuseWithin:, images:, compressionLevel:' },
         )
         .default({})
         .meta({ title: 'Backups', description: 'Where backups are kept on the server, and how many.' }),
