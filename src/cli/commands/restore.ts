@@ -53,8 +53,13 @@ export function registerRestore(program: Command): void {
           ctx.out.result(() => {
             const rows = [['STEP', 'STATUS', 'WHY']];
             for (const x of r.results) rows.push([x.id, ctx.out.paint(x.status === 'pass' ? 'green' : 'red', x.status), x.reason ?? '']);
-            return [table(rows), `${r.ok ? ctx.out.paint('green', 'restored') : ctx.out.paint('red', 'restore failed')}: ${r.backup.manifest.id} into ${flags.into}`, `evidence #${entry.seq}: ${entry.record}`].join('\n');
-          }, { ok: r.ok, backup: r.backup.manifest.id, results: r.results, mismatches: r.mismatches, evidence: { seq: entry.seq, record: entry.record } });
+            return [
+              table(rows),
+              `${r.ok ? ctx.out.paint('green', 'restored') : ctx.out.paint('red', 'restore failed')}: ${r.backup.manifest.id} into ${flags.into}`,
+              r.safetyBackup ? `safety backup: ${r.safetyBackup} (restore it to undo: shipproof restore ${r.safetyBackup} --into ${flags.into})` : 'safety backup: none (the backup before the restore failed)',
+              `evidence #${entry.seq}: ${entry.record}`,
+            ].join('\n');
+          }, { ok: r.ok, backup: r.backup.manifest.id, safetyBackup: r.safetyBackup ?? null, results: r.results, mismatches: r.mismatches, evidence: { seq: entry.seq, record: entry.record } });
           if (!r.ok) process.exitCode = ExitCode.checkFailed;
           return;
         }
