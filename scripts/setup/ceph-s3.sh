@@ -88,6 +88,10 @@ CONF
 
 pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 
+# Daemons must not inherit the caller's lock (flock /tmp/shipproof-setup.lock holds it on an open
+# fd): a daemon keeping it would block every later setup step for good.
+daemon() { "$@" 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- </dev/null; }
+
 start_mon() {
   if [ ! -f "$CEPH_DIR/mon.a/done" ]; then
     rm -rf "$CEPH_DIR/mon.a"; mkdir -p "$CEPH_DIR/mon.a"
@@ -96,7 +100,7 @@ start_mon() {
     ceph-mon -c "$CONF" --mkfs -i a --monmap "$CEPH_DIR/monmap" --keyring "$CEPH_DIR/keyring"
     touch "$CEPH_DIR/mon.a/done"
   fi
-  pid_alive "$CEPH_DIR/run/mon.a.pid" || ceph-mon -c "$CONF" -i a --pid-file "$CEPH_DIR/run/mon.a.pid"
+  pid_alive "$CEPH_DIR/run/mon.a.pid" || daemon ceph-mon -c "$CONF" -i a --pid-file "$CEPH_DIR/run/mon.a.pid"
   for _ in $(seq 1 80); do ceph_ mon stat >/dev/null 2>&1 && return; sleep 0.25; done
   log "the monitor did not answer; its log follows"; tail -n 30 "$CEPH_DIR/log/mon.a.log" >&2 || true; exit 1
 }
@@ -107,7 +111,7 @@ start_osd() {
     ceph_ osd ls 2>/dev/null | grep -qx 0 || ceph_ osd create >/dev/null
     rm -rf "$CEPH_DIR/osd.0"; mkdir -p "$CEPH_DIR/osd.0"
     ceph-osd -c "$CONF" -i 0 --mkfs --osd-uuid "$(uuidgen)" >/dev/null 2>&1
-    ceph-osd -c "$CONF" -i 0 --pid-file "$CEPH_DIR/run/osd.0.pid" 2>>"$CEPH_DIR/log/osd.0.stderr"
+    daemon ceph-osd -c "$CONF" -i 0 --pid-file "$CEPH_DIR/run/osd.0.pid" 2>>"$CEPH_DIR/log/osd.0.stderr"
   fi
   for _ in $(seq 1 120); do
     ceph_ osd stat 2>/dev/null | grep -q '1 up' && return
@@ -117,7 +121,7 @@ start_osd() {
 }
 
 start_rgw() {
-  pid_alive "$CEPH_DIR/run/rgw.pid" || radosgw -c "$CONF" -n client.rgw.a --pid-file "$CEPH_DIR/run/rgw.pid"
+  pid_alive "$CEPH_DIR/run/rgw.pid" || daemon radosgw -c "$CONF" -n client.rgw.a --pid-file "$CEPH_DIR/run/rgw.pid"
   for _ in $(seq 1 240); do rgw_answers && return; sleep 0.25; done
   log "radosgw did not answer on 127.0.0.1:$S3_PORT; its log follows"
   tail -n 30 "$CEPH_DIR/log/client.rgw.a.log" >&2 || true; exit 1

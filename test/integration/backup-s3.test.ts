@@ -7,7 +7,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectRetentionCommand, HeadObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { recordingCli } from '../helpers/cli.js';
 import { secretVariants } from '../../src/redact/variants.js';
@@ -121,8 +121,9 @@ describe('S3 off-site copies', () => {
     const head = await client.send(new HeadObjectCommand({ Bucket: plain, Key: `t1/${m?.file}` }));
     expect(head.ContentLength).toBe(m?.bytes);
     expect(head.Metadata?.['shipproof-sha256']).toBe(m?.sha256);
-    const lockedHead = await client.send(new HeadObjectCommand({ Bucket: locked, Key: `t1/${m?.file}` }));
-    expect(lockedHead.ObjectLockMode).toBe('GOVERNANCE');
+    const retention = await client.send(new GetObjectRetentionCommand({ Bucket: locked, Key: `t1/${m?.file}` }));
+    expect(retention.Retention?.Mode).toBe('GOVERNANCE');
+    expect(retention.Retention?.RetainUntilDate?.toISOString()).toBe(out.offsite[1]?.retainUntil);
     expect(await keys(plain)).toEqual([`t1/${m?.file}`, `t1/${m?.id}.manifest.json`, `t1/${m?.id}.s3-verified.json`, `t1/${m?.id}.sha256`].sort());
   });
 

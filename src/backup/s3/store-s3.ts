@@ -11,7 +11,7 @@ import { checksumLine, checksumName, manifestName, PARTIAL_SUFFIX } from '../nam
 import type { BackupsFolder, ListedBackup } from '../store.js';
 import { joinPath, writeText } from '../store.js';
 import { s3Reason, type S3Handle } from './client.js';
-import { getSmall, putSmall, readBack, uploadStream } from './transfer.js';
+import { ensureRetention, getSmall, putSmall, readBack, uploadStream } from './transfer.js';
 
 export const verifiedName = (id: string): string => `${id}.s3-verified.json`;
 
@@ -75,6 +75,7 @@ export async function copyToS3(o: { host: Target; backup: ListedBackup; s3: S3Ha
   if (back.bytes !== m.bytes || back.sha256 !== m.sha256) {
     throw new Error(`the copy read back from ${h.label} is ${back.bytes} bytes with sha256 ${back.sha256.slice(0, 12)}…; the manifest says ${m.bytes} bytes, ${m.sha256.slice(0, 12)}…`);
   }
+  const kept = lock ? await ensureRetention(h, key, back.versionId ?? up.versionId, lock) : undefined;
   const result: S3CopyResult = {
     location: `${h.label}${m.file}`,
     key,
@@ -82,7 +83,7 @@ export async function copyToS3(o: { host: Target; backup: ListedBackup; s3: S3Ha
     bytes: back.bytes,
     parts: up.parts,
     ...(back.versionId ?? up.versionId ? { versionId: (back.versionId ?? up.versionId) as string } : {}),
-    ...(back.retainUntil ? { retainUntil: back.retainUntil } : lock ? { retainUntil: lock.until.toISOString() } : {}),
+    ...(kept ? { retainUntil: kept.until } : back.retainUntil ? { retainUntil: back.retainUntil } : {}),
   };
   const marker: S3VerifiedMarker = {
     schemaVersion: 1,

@@ -10,7 +10,9 @@ import {
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
   GetObjectCommand,
+  GetObjectRetentionCommand,
   PutObjectCommand,
+  PutObjectRetentionCommand,
   UploadPartCommand,
   type ObjectLockMode,
 } from '@aws-sdk/client-s3';
@@ -173,4 +175,20 @@ export async function getSmall(h: S3Handle, key: string, maxBytes = 4 << 20): Pr
   const text = (await r.Body?.transformToString('utf8')) ?? '';
   if (text.length > maxBytes) throw new Error(`${key} is larger than expected`);
   return text;
+}
+
+/**
+ * Sets the object's retention explicitly and reads it back: some servers (radosgw Pacific) ignore
+ * the lock headers of CreateMultipartUpload, so the headers alone prove nothing.
+ */
+export async function ensureRetention(h: S3Handle, key: string, versionId: string | undefined, lock: { mode: ObjectLockMode; until: Date }): Promise<{ mode: string; until: string }> {
+  const v = versionId ? { VersionId: versionId } : {};
+  await h.client.send(new PutObjectRetentionCommand({ Bucket: h.dest.bucket, Key: key, ...v, Retention: { Mode: lock.mode, RetainUntilDate: lock.until } }));
+  const r = await h.client.send(new GetObjectRetentionCommand({ Bucket: h.dest.bucket, Key: key, ...v }));
+  const mode = r.Retention?.Mode;
+  const until = r.Retention?.RetainUntilDate;
+  if (mode !== lock.mode || !until || until.getTime() + 1000 < lock.until.getTime()) {
+    throw new Error(`the server did not keep the Object Lock retention on ${key} (mode ${mode ?? 'none'}, until ${until?.toISOString() ?? 'none'})`);
+  }
+  return { mode, until: until.toISOString() };
 }
