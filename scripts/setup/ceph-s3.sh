@@ -92,6 +92,17 @@ pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
 # fd): a daemon keeping it would block every later setup step for good.
 daemon() { "$@" 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- </dev/null; }
 
+stop_ours() {
+  local f pid
+  for f in "$CEPH_DIR"/run/rgw.pid "$CEPH_DIR"/run/osd.0.pid "$CEPH_DIR"/run/mon.a.pid; do
+    pid_alive "$f" || continue
+    pid="$(cat "$f")"
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+  done
+  rm -f "$CEPH_DIR"/run/*.pid "$CEPH_DIR"/run/*.asok
+}
+
 start_mon() {
   if [ ! -f "$CEPH_DIR/mon.a/done" ]; then
     rm -rf "$CEPH_DIR/mon.a"; mkdir -p "$CEPH_DIR/mon.a"
@@ -154,6 +165,10 @@ main() {
     return
   fi
   local t0=$SECONDS
+  # A memstore cluster cannot come back half-way (the OSD's objects are gone, the monitor still
+  # knows the old OSD): whatever is left of an earlier start is stopped and made afresh.
+  stop_ours
+  rm -rf "$CEPH_DIR/mon.a" "$CEPH_DIR/osd.0" "$CEPH_DIR/rgw" "$CEPH_DIR/fsid" "$KEYS"
   write_conf
   start_mon
   start_osd

@@ -34,7 +34,7 @@ start_engine() {
     ip addr add "$BRIDGE_IP" dev "$BRIDGE"
   fi
   ip link set "$BRIDGE" up
-  daemon nohup dockerd \
+  nohup dockerd \
     --host "unix://$SOCK" \
     --data-root "$DATA/docker" \
     --exec-root "$RUN/exec" \
@@ -43,7 +43,7 @@ start_engine() {
     --default-address-pool "base=$POOL,size=24" \
     --containerd-namespace shipproof-dr \
     --containerd-plugins-namespace shipproof-dr-plugins \
-    >"$DIR/dockerd.log" 2>&1 &
+    >"$DIR/dockerd.log" 2>&1 </dev/null 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
   for _ in $(seq 1 120); do
     dr_docker info >/dev/null 2>&1 && { log "engine: ready on $SOCK"; return; }
     sleep 0.5
