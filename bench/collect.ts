@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { loadConfig } from '../src/config/load.js';
-import { collect } from '../src/core/collect.js';
+import { collect } from '../src/collect/collect.js';
 import { allProbes } from '../src/probes/index.js';
 import { shellJoin } from '../src/shell/quote.js';
 import { SshTarget } from '../src/targets/ssh.js';

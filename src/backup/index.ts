@@ -1,7 +1,7 @@
 // The backup library: what the CLI (`backup …`, `restore …`) and the deploy milestones 9 and 10
 // call. Every function works through the Target interface (local or SSH) and returns results
 // shaped for an EvidencePredicate (`results`, `statement`), which the caller records with
-// recordBackupEvidence() or embeds in its own record.
+// with recordEvidence() (src/evidence/record.ts) or embeds in its own record.
 import type { ResolvedConfig, ResolvedTarget } from '../config/load.js';
 import type { Target } from '../targets/target.js';
 import { newestVerified } from './audit.js';
@@ -16,7 +16,6 @@ export { rehearseRestore, type RehearseOptions, type RehearsalResult } from './r
 export { restoreInto, type RestoreIntoOptions, type RestoreIntoResult } from './restore.js';
 export { backupAudit, backupStatus, freshness, formatAge, type AuditReport, type AuditRow, type StatusRow, type FreshnessState } from './audit.js';
 export { ensureFreshBackup, type EnsureFreshBackupOptions, type EnsureFreshBackupResult, type ServiceDecision } from './policy.js';
-export { recordBackupEvidence } from './evidence.js';
 export { rehearseForDeploy, operatorIdentity, IDENTITY_ENV, IDENTITY_FILE_ENV, type DeployRehearsalOutcome } from './deploy-rehearsal.js';
 export { resolveBackupSettings, parseAge, type BackupSettings, type BeforeApplyPolicy, type OffsiteDestination, type BackupsConfigExtension } from './settings.js';
 export { copyOffsite, type OffsiteOutcome } from './offsite.js';

@@ -15,7 +15,8 @@ import { parseSha256Output, sha256Command } from './commands.js';
 import { decryptError, decryptStream } from './crypto.js';
 import { engineSpec } from './engines/index.js';
 import { RehearsalStepError, type RehearsalContext } from './engines/types.js';
-import { buildStatement } from './evidence.js';
+import { buildStatement } from '../evidence/statement.js';
+import { NOT_COLLECTED } from './evidence.js';
 import { compareFingerprints, summarizeMismatches } from './fingerprint/compare.js';
 import { fingerprintCounts, fingerprintDigest, type Fingerprint, type FingerprintSink } from './fingerprint/types.js';
 import type { RehearsalRecord } from './manifest.js';
@@ -192,9 +193,9 @@ export async function rehearseRestore(o: RehearseOptions): Promise<RehearsalResu
   const notes: string[] = [];
   await writeRecord(o.host, recordPaths(o.target.backupsDir, m.id).rehearsal, record).catch((e: unknown) => notes.push(`could not write the rehearsal record: ${message(e)}`));
   const statement = buildStatement({
-    config: o.config,
-    target: o.target,
-    description: o.host.description,
+    project: o.config.project,
+    target: { name: o.target.name, description: o.host.description },
+    notCollected: NOT_COLLECTED,
     kind: 'restore',
     title: `Restore rehearsal of ${m.id} on ${o.target.name}`,
     startedAt: started,

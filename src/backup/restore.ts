@@ -15,7 +15,8 @@ import { mariadbDumpCommand, MARIADB_DUMP_SCRIPT } from './engines/mariadb.js';
 import { pgDumpCommand, PG_DUMP_SCRIPT, parsePgRestoreMarkers } from './engines/postgres.js';
 import type { DataVolume } from './engines/types.js';
 import { volumeArchiveCommand } from './engines/volume.js';
-import { buildStatement } from './evidence.js';
+import { buildStatement } from '../evidence/statement.js';
+import { NOT_COLLECTED } from './evidence.js';
 import { compareFingerprints, summarizeMismatches } from './fingerprint/compare.js';
 import { MysqlDumpFingerprinter } from './fingerprint/mysql-dump.js';
 import { PgDumpFingerprinter } from './fingerprint/pg-dump.js';
@@ -220,9 +221,9 @@ export async function restoreInto(o: RestoreIntoOptions): Promise<RestoreIntoRes
   }
   const ok = safety.ok && results.every((r) => r.status !== 'fail' && r.status !== 'error');
   const statement = buildStatement({
-    config: o.config,
-    target: o.target,
-    description: o.host.description,
+    project: o.config.project,
+    target: { name: o.target.name, description: o.host.description },
+    notCollected: NOT_COLLECTED,
     kind: 'restore',
     title: `Restore of ${m.id} into ${o.service} on ${o.target.name}`,
     startedAt: started,

@@ -15,7 +15,8 @@ import { TOOL_VERSION } from '../version.js';
 import { finalizeCommand, parseSha256Output, prepareBackupsDirCommand, removeFilesCommand, sha256Command } from './commands.js';
 import { engineSpec } from './engines/index.js';
 import type { ImageRef, LiveService } from './engines/types.js';
-import { buildStatement } from './evidence.js';
+import { buildStatement } from '../evidence/statement.js';
+import { NOT_COLLECTED } from './evidence.js';
 import { fingerprintCounts, fingerprintDigest } from './fingerprint/types.js';
 import { liveServices, loadStateful, requireVolumes, resolveImage, selectServices } from './live.js';
 import type { BackupManifest, LastRunRecord } from './manifest.js';
@@ -183,9 +184,9 @@ export async function runBackups(o: RunBackupsOptions): Promise<BackupRunResult>
   const finished = new Date();
   const subjects: Subject[] = backups.flatMap((b) => (b.manifest ? [{ name: b.manifest.file, digest: { sha256: b.manifest.sha256 } }] : []));
   const statement = buildStatement({
-    config: o.config,
-    target: o.target,
-    description: o.host.description,
+    project: o.config.project,
+    target: { name: o.target.name, description: o.host.description },
+    notCollected: NOT_COLLECTED,
     kind: 'backup',
     title: `Backup of ${chosen.map((s) => s.service).join(', ') || 'no services'} on ${o.target.name}`,
     startedAt: started,

@@ -15,7 +15,7 @@ import {
   serverRunCommand,
   volumeCreateCommand,
 } from './commands.js';
-import { RehearsalStepError } from './engines/types.js';
+import { RehearsalStepError } from './rehearsal-error.js';
 
 export const REHEARSAL_LABEL = 'shipproof.rehearsal';
 export const REHEARSAL_EXPIRES_LABEL = 'shipproof.rehearsal.expires';

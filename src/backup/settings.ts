@@ -1,35 +1,14 @@
-// Backup settings: what shipproof.yaml's `backups:` holds today (dir, keep), the keys this
-// module needs added to the schema (see BackupsConfigExtension), and run-time overrides from the
-// command line or a caller. Until the schema carries the new keys, they are read from
-// `config.backups` when present and otherwise come from overrides or defaults.
+// Backup settings: shipproof.yaml's `backups:` (typed by its schema section) with defaults filled
+// in, and run-time overrides from the command line or a caller.
 import type { ResolvedConfig } from '../config/load.js';
+import type { BeforeApplyPolicy, OffsiteDestination, ResolvedBackupsSection } from '../config/sections/backups.js';
 import { parseDuration } from '../config/duration.js';
 import { UsageError } from '../errors.js';
-import type { S3Destination } from '../config/s3-schema.js';
 
-export type BeforeApplyPolicy = 'auto' | 'require' | 'off';
-
-export type OffsiteDestination =
-  /** Copy to this machine (the operator's), into `dir`. */
-  | { kind: 'pull'; dir: string }
-  /** Copy to another target from shipproof.yaml (an SSH host), into `dir` (default: its backupsDir). */
-  | { kind: 'push'; target: string; dir?: string }
-  /** An S3-compatible bucket (credentials from an env file here or the environment). */
-  | { kind: 's3'; s3: S3Destination };
-
-/** The shape the lead is asked to add under `backups:` in src/config/schema.ts (already resolved). */
-export interface BackupsConfigExtension {
-  keepDays?: number;
-  maxAge?: number;
-  beforeApply?: BeforeApplyPolicy | { policy: BeforeApplyPolicy; reason?: string };
-  encryptTo?: string[];
-  offsite?: OffsiteDestination[];
-  images?: { volume?: string; sqlite?: string };
-  compressionLevel?: number;
-  /** Absolute path on the operator's machine. */
-  identity?: string;
-  reuseWithin?: number;
-}
+// The section's shape is the schema's (src/config/sections/backups.ts); nothing is declared twice.
+export type { BeforeApplyPolicy, OffsiteDestination } from '../config/sections/backups.js';
+/** Kept for callers of the old name: the keys of backups: beyond dir and keep, from the schema. */
+export type BackupsConfigExtension = Omit<ResolvedBackupsSection, 'dir' | 'keep'>;
 
 export interface BackupSettings {
   /** Keep this many newest backups per service (retention); undefined = no count rule. */
@@ -65,7 +44,7 @@ export const DEFAULT_VOLUME_IMAGE = 'busybox:1.36';
 const RECIPIENT = /^age1[0-9a-z]{20,}$/;
 
 export function resolveBackupSettings(config: ResolvedConfig, overrides: Partial<BackupSettings> = {}): BackupSettings {
-  const ext = config.backups as ResolvedConfig['backups'] & BackupsConfigExtension;
+  const ext = config.backups;
   const before: { policy?: BeforeApplyPolicy; reason?: string } = typeof ext.beforeApply === 'object' ? ext.beforeApply : ext.beforeApply !== undefined ? { policy: ext.beforeApply } : {};
   const settings: BackupSettings = {
     ...(config.backups.keep !== undefined ? { keep: config.backups.keep } : {}),

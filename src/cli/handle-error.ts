@@ -30,7 +30,8 @@ export function handleError(e: unknown, o: { json: boolean; debug: boolean }, er
     err.write(redactText(`${JSON.stringify({ error: reports[0], more: reports.slice(1) }, null, 2)}\n`));
   } else {
     for (const r of reports) {
-      const where = r.location ? `${r.location}: ` : '';
+      // A message that starts with its own file:line (as the issue-17 wording does) is not prefixed twice.
+      const where = r.location && !r.message.startsWith(r.location) ? `${r.location}: ` : '';
       err.write(redactText(`error: ${where}${r.message}\n`));
       if (r.hint) err.write(redactText(`  hint: ${r.hint}\n`));
     }

@@ -1,4 +1,5 @@
-// The command-line layer: parses arguments and prints. Decisions live in src/core.
+// The command-line layer: parses arguments and prints. Decisions live in the use-case folders
+// (src/deploy, src/collect, src/backup, src/verify, src/handover, src/project).
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode } from '../errors.js';
 import { TOOL_VERSION } from '../version.js';
@@ -16,6 +17,7 @@ import { registerPin } from './commands/pin.js';
 import { registerHandover } from './commands/handover.js';
 import { registerBackup } from './commands/backup.js';
 import { registerRestore } from './commands/restore.js';
+import { registerDown } from './commands/down.js';
 import { handleError } from './handle-error.js';
 
 export function buildProgram(): Command {
@@ -31,7 +33,7 @@ export function buildProgram(): Command {
     .option('--debug', 'show stack traces on errors')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const register of [registerInit, registerCheck, registerSchema, registerTargets, registerPlan, registerCollect, registerEvidence, registerDeploy, registerVerify, registerLint, registerPin, registerHandover, registerBackup, registerRestore]) register(program);
+  for (const register of [registerInit, registerCheck, registerSchema, registerTargets, registerPlan, registerCollect, registerEvidence, registerDeploy, registerVerify, registerLint, registerPin, registerHandover, registerBackup, registerRestore, registerDown]) register(program);
   return program;
 }
 

@@ -4,7 +4,6 @@
 import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
-import type { BackupsConfigExtension, OffsiteDestination } from '../backup/settings.js';
 import { ConfigError, UsageError, type SourceLocation } from '../errors.js';
 import { suggestionHint } from './did-you-mean.js';
 import {
@@ -14,6 +13,7 @@ import {
 } from './schema.js';
 import type { PathSegment, PathTarget } from './yaml-positions.js';
 import { parseYamlWithSchema } from './yaml-schema.js';
+import type { OffsiteDestination, ResolvedBackupsSection } from './sections/backups.js';
 
 export const CONFIG_FILE_NAME = 'shipproof.yaml';
 /** Looked for in this order when `compose:` is not set, as `docker compose` does. */
@@ -81,7 +81,7 @@ export interface ResolvedConfig {
   domains: string[];
   stateful: Record<string, StatefulOverride>;
   /** As written: `dir` is absolute or relative to each target's appDir (see ResolvedTarget.backupsDir). */
-  backups: { dir?: string; keep?: number } & BackupsConfigExtension;
+  backups: ResolvedBackupsSection;
   /** Where a setting was written in shipproof.yaml; undefined for the embedded default. */
   locate(path: readonly PathSegment[], target?: PathTarget): SourceLocation | undefined;
 }

@@ -4,7 +4,7 @@
 import path from 'node:path';
 import type { z } from 'zod';
 import { suggestionHint } from './did-you-mean.js';
-import { AFTER_PATH } from './schema.js';
+import { AFTER_PATH } from './sections/common.js';
 import { locatePath, parseYaml, throwIfErrors, type PathSegment, type PathTarget } from './yaml-positions.js';
 import { ConfigError, type SourceLocation } from '../errors.js';
 import { redactText } from '../redact/index.js';

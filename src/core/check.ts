@@ -29,12 +29,15 @@ export async function checkProject(opts: { cwd: string; configPath?: string }): 
   const config = await loadConfig(opts);
   const compose = await loadCompose(config.composeFiles, { cwd: opts.cwd });
   throwIfErrors(unknownStatefulServices(config, compose));
+  // With a shipproof.yaml, an env file compose reads but shipproof does not upload or link makes
+  // `compose config` fail on the server (milestone 5): refuse it here, before any deploy.
+  if (config.configPath !== undefined) throwIfErrors(undeclaredEnvFileErrors(config, compose));
   return {
     configPath: config.configPath,
     composeFiles: config.composeFiles,
     services: compose.services.map((s) => s.name),
     stateful: detectStatefulServices(compose, config.stateful),
-    warnings: [...compose.warnings, ...undeclaredEnvFiles(config, compose)],
+    warnings: [...compose.warnings, ...(config.configPath === undefined ? undeclaredEnvFiles(config, compose).map(({ envFile: _, ...w }) => w) : [])],
   };
 }
 
@@ -52,11 +55,22 @@ function unknownStatefulServices(config: ResolvedConfig, compose: ComposeProject
     );
 }
 
+/** Each env file compose needs that shipproof.yaml does not declare, as an error at its compose line. */
+export function undeclaredEnvFileErrors(config: ResolvedConfig, compose: ComposeProject): ConfigError[] {
+  return undeclaredEnvFiles(config, compose).map((w) => {
+    const at = w.location ? `${w.location.file}:${w.location.line ?? 1}` : 'compose.yaml';
+    return new ConfigError(`${at} names env_file \`${w.envFile}\`, which ${CONFIG_FILE_NAME} does not declare: add it under envFiles (with \`source:\` to upload it)`, {
+      ...(w.location ? { location: { file: w.location.file, ...(w.location.line === undefined ? {} : { line: w.location.line }) } } : {}),
+      hint: `For example, in ${CONFIG_FILE_NAME}:  envFiles: [{ path: ${w.envFile}, source: ${w.envFile} }]  (source: a local file uploaded over stdin; leave it out when the file is already on the server).`,
+    });
+  });
+}
+
 /** Env files compose needs that shipproof.yaml does not list, so their names go unchecked. */
-function undeclaredEnvFiles(config: ResolvedConfig, compose: ComposeProject): CheckWarning[] {
+function undeclaredEnvFiles(config: ResolvedConfig, compose: ComposeProject): (CheckWarning & { envFile: string })[] {
   const declared = new Set(config.envFiles.map((e) => path.posix.normalize(e.path)));
   const seen = new Set<string>();
-  const warnings: CheckWarning[] = [];
+  const warnings: (CheckWarning & { envFile: string })[] = [];
   for (const service of compose.services) {
     for (const envFile of service.envFiles) {
       // Compose paths are relative to the project folder; shipproof's to the app folder, which mirrors rootDir.
@@ -68,6 +82,7 @@ function undeclaredEnvFiles(config: ResolvedConfig, compose: ComposeProject): Ch
       warnings.push({
         message: `Compose reads the env file "${envFile.path}" (services ${users.join(', ')}), but ${CONFIG_FILE_NAME} does not list it under envFiles, so nothing checks it exists on the server with the names it needs.`,
         location: envFile.location,
+        envFile: envFile.path,
       });
     }
   }

@@ -10,14 +10,14 @@ import type { ResolvedConfig, ResolvedTarget } from '../config/load.js';
 import { resolveTargetName } from '../config/load.js';
 import { loadCompose } from '../compose/load.js';
 import type { ComposeProject as ComposeModel } from '../compose/model.js';
-import { operatorName, recordStatus, summarize } from '../core/collect.js';
-import { recordEvidence } from '../core/record-evidence.js';
+import { recordEvidence } from '../evidence/record.js';
+import { buildStatement } from '../evidence/statement.js';
 import type { ComposeContext } from '../docker/commands.js';
 import { composeUpCommand } from '../docker/commands.js';
 import { Docker } from '../docker/docker.js';
 import { ShipproofError, UsageError } from '../errors.js';
-import type { CheckResult, EvidencePredicate, EvidenceStatement } from '../evidence/predicate-schema.js';
-import { EVIDENCE_PREDICATE_TYPE, STATEMENT_TYPE } from '../evidence/predicate-schema.js';
+import type { CheckResult, EvidenceStatement } from '../evidence/predicate-schema.js';
+import type { StatementInput } from '../evidence/statement.js';
 import { EvidenceStore } from '../evidence/store.js';
 import { loadOrCreateSigningKey, shipproofHome } from '../evidence/signing-key.js';
 import { loadOrCreateFingerprintKey, valueFingerprint } from '../redact/hmac.js';
@@ -55,6 +55,8 @@ export interface DeployOptions extends CreateTargetOptions {
   show?: (text: string) => void;
   /** Structured log (phase, action, duration). */
   logger?: Logger;
+  /** A deploy that changes nothing writes no evidence record. */
+  quietNoop?: boolean;
 }
 
 export interface MilestoneRun {
@@ -70,7 +72,7 @@ export interface DeployResult {
   target: string;
   outcome: 'deployed' | 'unchanged' | 'failed' | 'rolled-back';
   milestones: MilestoneRun[];
-  rollback?: { to: string; healthy: boolean; reason?: string };
+  rollback?: { to: string; from?: string; healthy: boolean; reason?: string };
   exitCode: 0 | 1;
   notes: string[];
 }
@@ -184,38 +186,32 @@ async function openSession(o: DeployOptions, changes = true): Promise<Session> {
   }
 }
 
-function statement(s: Session, kind: string, title: string, results: CheckResult[], started: Date, extra: Partial<EvidencePredicate> = {}): EvidenceStatement {
-  const predicate: EvidencePredicate = {
-    schemaVersion: 1,
+function statement(s: Session, kind: string, title: string, results: CheckResult[], started: Date, extra: Partial<StatementInput> = {}): EvidenceStatement {
+  return buildStatement({
     kind,
     title,
     project: s.config.project,
     target: { name: s.target.name, description: s.host.description },
     release: s.bundle.releaseId,
-    startedAt: started.toISOString(),
-    finishedAt: new Date().toISOString(),
-    toolVersion: TOOL_VERSION,
-    operator: operatorName(),
-    status: recordStatus(results),
-    summary: summarize(results),
+    startedAt: started,
     results,
-    redactions: [],
-    notCollected: ['env values', 'build and service logs', 'compose configuration output', 'raw command output (only its sha256 and byte count)'],
-    ...extra,
-  };
-  return {
-    _type: STATEMENT_TYPE,
     // The bundle hash covers every file of the release (listed in its release.json on the server);
     // the compose files and shipproof.yaml are named on their own as the files people review.
-    subject: [
+    subjects: [
       { name: `bundle:${s.bundle.releaseId}`, digest: { sha256: s.bundle.sha256 } },
       ...s.bundle.files
         .filter((f) => s.config.composeFiles.includes(f.abs) || f.abs === s.config.configPath)
         .map((f) => ({ name: f.rel, digest: { sha256: f.sha256 } })),
     ],
-    predicateType: EVIDENCE_PREDICATE_TYPE,
-    predicate,
-  };
+    notCollected: ['env values', 'build and service logs', 'compose configuration output', 'raw command output (only its sha256 and byte count)'],
+    ...extra,
+  });
+}
+
+/** A rollback record names the release it went back to, not the bundle that failed. */
+function rollbackSubjects(s: Session, to: string): StatementInput['subjects'] {
+  const sha = s.state.releases.find((r) => r.id === to)?.bundleSha256;
+  return sha !== undefined && /^[0-9a-f]{64}$/.test(sha) ? [{ name: `bundle:${to}`, digest: { sha256: sha } }] : [];
 }
 
 /** The newest milestone statuses for a release on a target, from the ledger. */
@@ -280,10 +276,7 @@ async function runStep(s: Session, step: Step, notes: string[]): Promise<{ outco
   // A not-applicable step is recorded as skipped, never as passed.
   if (outcome.status === 'skipped') st.predicate.status = outcome.recordStatus ?? 'skipped';
   if (outcome.status === 'error' || outcome.status === 'fail') st.predicate.status = outcome.status === 'fail' ? 'failed' : 'error';
-  const { entry } = await recordEvidence(st, {
-    config: s.config,
-    meta: { kind: 'milestone', target: s.target.name, release: s.bundle.releaseId, milestone: { number: step.number, id: step.id } },
-  });
+  const { entry } = await recordEvidence(st, { config: s.config });
   s.log(`  ${outcome.status}${outcome.reason ? `: ${outcome.reason}` : ''} (evidence #${entry.seq})`);
   return { outcome, record: entry.record };
 }
@@ -363,10 +356,15 @@ async function rollbackAfterFailure(s: Session, failed: MilestoneRun, notes: str
   if (failedRec) s.state = upsertRelease(s.state, { ...failedRec, status: 'rolled-back' });
   s.state = { ...s.state, current: to };
   await writeState(s.host, s.layout, s.state);
-  const st = statement(s, 'rollback', `Rollback of ${s.target.name} from ${s.bundle.releaseId} to ${to}`, [cause, ...restored.results], started, { notes, release: to });
-  st.predicate.status = restored.healthy ? 'passed' : 'failed';
-  await recordEvidence(st, { config: s.config, meta: { kind: 'rollback', target: s.target.name, release: to } });
-  return { to, healthy: restored.healthy, ...(restored.reason ? { reason: restored.reason } : {}) };
+  const st = statement(s, 'rollback', `Rollback of ${s.target.name} from ${s.bundle.releaseId} to ${to}`, [cause, ...restored.results], started, {
+    notes,
+    release: to,
+    status: restored.healthy ? 'passed' : 'failed',
+    rollback: { from: s.bundle.releaseId, to, serves: restored.healthy },
+    subjects: rollbackSubjects(s, to),
+  });
+  await recordEvidence(st, { config: s.config });
+  return { to, from: s.bundle.releaseId, healthy: restored.healthy, ...(restored.reason ? { reason: restored.reason } : {}) };
 }
 
 /** Is this release current, healthy and running right now? Then a deploy has nothing to do. */
@@ -438,11 +436,11 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     return await withLock(s, o, async (_me, notes) => {
       const runs: MilestoneRun[] = [];
       if (await alreadyHealthy(s)) {
-        s.log(`release ${s.bundle.releaseId} is already current and healthy: nothing to change`);
         const st = statement(s, 'deploy', `Deploy of ${s.bundle.releaseId} to ${s.target.name}: unchanged`, [
           { id: 'unchanged', title: 'Release already current and healthy', gate: true, status: 'pass', reason: 'the bundle hash matches the current release and its health gate passes', durationMs: 0, observations: { release: s.bundle.releaseId }, commands: [] },
         ], new Date(), { notes });
-        await recordEvidence(st, { config: s.config, meta: { kind: 'deploy', target: s.target.name, release: s.bundle.releaseId } });
+        // One small record per no-op (none with --quiet-noop): reviewers need the record, not noise.
+        if (o.quietNoop !== true) await recordEvidence(st, { config: s.config });
         return { release: s.bundle.releaseId, target: s.target.name, outcome: 'unchanged', milestones: [], exitCode: 0, notes };
       }
       let failed: MilestoneRun | undefined;
@@ -473,7 +471,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
       const st = statement(s, 'deploy', `Deploy of ${s.bundle.releaseId} to ${s.target.name}: ${outcome}`, summaryResults, new Date(), {
         notes: [...notes, ...(rollback ? [`rolled back to ${rollback.to}: ${rollback.healthy ? 'healthy' : `NOT healthy (${rollback.reason ?? ''})`}`] : [])],
       });
-      await recordEvidence(st, { config: s.config, meta: { kind: 'deploy', target: s.target.name, release: s.bundle.releaseId } });
+      await recordEvidence(st, { config: s.config });
       return { release: s.bundle.releaseId, target: s.target.name, outcome, milestones: runs, ...(rollback ? { rollback } : {}), exitCode: failed ? 1 : 0, notes };
     });
   } finally {
@@ -541,14 +539,19 @@ export async function rollback(o: DeployOptions & { release?: string }): Promise
         s.state = { ...upsertRelease(s.state, { ...rec, status: 'healthy', healthyAt: new Date().toISOString() }), current: to, lastKnownGood: to };
       }
       await writeState(s.host, s.layout, s.state);
-      const st = statement(s, 'rollback', `Rollback of ${s.target.name} from ${from ?? 'none'} to ${to}`, restored.results, started, { notes: [...notes, 'requested by hand'], release: to });
-      await recordEvidence(st, { config: s.config, meta: { kind: 'rollback', target: s.target.name, release: to } });
+      const st = statement(s, 'rollback', `Rollback of ${s.target.name} from ${from ?? 'none'} to ${to}`, restored.results, started, {
+        notes: [...notes, 'requested by hand'],
+        release: to,
+        rollback: { from: from ?? null, to, serves: restored.healthy },
+        subjects: rollbackSubjects(s, to),
+      });
+      await recordEvidence(st, { config: s.config });
       return {
         release: to,
         target: s.target.name,
         outcome: restored.healthy ? 'rolled-back' : 'failed',
         milestones: [],
-        rollback: { to, healthy: restored.healthy, ...(restored.reason ? { reason: restored.reason } : {}) },
+        rollback: { to, ...(from ? { from } : {}), healthy: restored.healthy, ...(restored.reason ? { reason: restored.reason } : {}) },
         exitCode: restored.healthy ? 0 : 1,
         notes,
       };

@@ -7,7 +7,8 @@ import { detectStatefulServices } from '../compose/stateful.js';
 import { createReadStream } from 'node:fs';
 import { posix } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { runProbe } from '../core/collect.js';
+import { runProbe } from '../probes/run.js';
+import { lintGateResult } from '../lint/gate.js';
 import {
   composeBuildCommand,
   composePullCommand,
@@ -17,6 +18,7 @@ import {
 } from '../docker/commands.js';
 import type { CheckResult } from '../evidence/predicate-schema.js';
 import { parseImageInspect } from '../docker/parse.js';
+import { composeRefused, describeComposeFailure } from '../docker/compose-error.js';
 import { LOCK_FILE_NAME, readImageLock } from '../pin/lock.js';
 import { MILESTONES } from '../milestones/catalog.js';
 import { composeProbe, dockerDaemonProbe, dockerEngineProbe } from '../probes/docker.js';
@@ -59,7 +61,7 @@ export function expectedServices(ctx: Pick<StepContext, 'compose'>): string[] {
 /** Images by service, from `compose config` (variables resolved). Parsed in memory only: the output may hold env values. */
 export async function resolvedImages(ctx: StepContext, release: string): Promise<Record<string, { image: string; builds: boolean }>> {
   const r = await ctx.run(composeResolvedConfigCommand(ctx.composeFor(release)), { timeoutMs: 60_000 });
-  if (r.exitCode !== 0) throw new Error('compose could not read the release configuration');
+  if (r.exitCode !== 0) throw composeRefused('config', r);
   const doc = parseYaml(r.stdout) as { services?: Record<string, { image?: string; build?: unknown }> };
   const out: Record<string, { image: string; builds: boolean }> = {};
   for (const [name, s] of Object.entries(doc.services ?? {})) {
@@ -255,7 +257,8 @@ const hostEnvGates: Step = {
   changes: false,
   plan: (ctx) => [hostProbe, diskProbe, dockerEngineProbe, dockerDaemonProbe, composeProbe, envFilesProbe, dnsProbe].flatMap((p) => p.plan({ config: ctx.config, target: ctx.target, compose: ctx.compose }).map((c) => ({ argv: c.argv }))),
   async run(ctx) {
-    return fromResults(await probeResults(ctx, [hostProbe, diskProbe, dockerEngineProbe, dockerDaemonProbe, composeProbe, envFilesProbe, dnsProbe]));
+    const lint = lintGateResult(ctx.config, { targetName: ctx.target.name, host: ctx.host }); // lint errors fail this gate (src/lint/gate.ts)
+    return fromResults([...(await probeResults(ctx, [hostProbe, diskProbe, dockerEngineProbe, dockerDaemonProbe, composeProbe, envFilesProbe, dnsProbe])), await lint]);
   },
 };
 
@@ -281,7 +284,7 @@ const keyImageBuilds: Step = {
     const r = await ctx.run(composeBuildCommand(ctx.composeFor(ctx.release), [svc]), { timeoutMs: BUILD_TIMEOUT_MS });
     if (r.exitCode !== 0) {
       ctx.show(`build output (last lines):\n${(r.stdout + r.stderr).trim().split('\n').slice(-15).join('\n')}`);
-      return { status: 'fail', reason: r.timedOut ? 'the build timed out' : `the build of ${svc} exited with code ${r.exitCode}`, observations: { service: svc } };
+      return { status: 'fail', reason: describeComposeFailure('build', r, `the build of ${svc} failed`), observations: { service: svc } };
     }
     const images = await resolvedImages(ctx, ctx.release);
     const ref = images[svc]?.image;
@@ -312,7 +315,7 @@ const allImagesBuild: Step = {
       const r = await ctx.run(composeBuildCommand(ctx.composeFor(ctx.release)), { timeoutMs: BUILD_TIMEOUT_MS });
       if (r.exitCode !== 0) {
         ctx.show(`build output (last lines):\n${(r.stdout + r.stderr).trim().split('\n').slice(-15).join('\n')}`);
-        return { status: 'fail', reason: r.timedOut ? 'the build timed out' : `compose build exited with code ${r.exitCode}`, observations: {} };
+        return { status: 'fail', reason: describeComposeFailure('build', r), observations: {} };
       }
     }
     let missing = await imagesPresent(ctx, [...new Set(Object.values(images).map((v) => v.image))]);
@@ -358,7 +361,7 @@ const stackStarts: Step = {
     const r = await ctx.run(composeUpCommand(ctx.composeFor(ctx.release), { noBuild: true }), { timeoutMs: 15 * 60_000 });
     if (r.exitCode !== 0) {
       ctx.show(`compose up (last lines):\n${(r.stdout + r.stderr).trim().split('\n').slice(-15).join('\n')}`);
-      return { status: 'fail', reason: `compose up exited with code ${r.exitCode}`, observations: {} };
+      return { status: 'fail', reason: describeComposeFailure('up', r), observations: {} };
     }
     const base = { config: ctx.config, target: ctx.target, compose: ctx.compose, host: ctx.host, docker: ctx.docker };
     const containers = await readContainers({ ...base, run: (a, o) => ctx.run(a, o), runLocal: (a, o) => ctx.run(a, o), signal: new AbortController().signal });

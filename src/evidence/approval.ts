@@ -15,21 +15,18 @@ export interface ApprovalInput {
 export function buildApprovalStatement(input: ApprovalInput): EvidenceStatement {
   const { approved, reviewer, note } = input;
   const ap = approved.statement.predicate;
-  const time = input.at.toISOString();
-  return buildStatement([{ name: `${approved.record}.json`, digest: { sha256: approved.jsonSha256 } }], {
-    schemaVersion: 1,
+  return buildStatement({
+    subjects: [{ name: `${approved.record}.json`, digest: { sha256: approved.jsonSha256 } }],
     kind: 'approval',
     title: `Approval of record #${approved.seq}: ${ap.title}`,
     project: ap.project,
-    target: { name: ap.target.name, description: ap.target.description },
+    target: ap.target,
     ...(ap.release !== undefined ? { release: ap.release } : {}),
-    ...(ap.milestone !== undefined ? { milestone: { number: ap.milestone.number, id: ap.milestone.id } } : {}),
-    startedAt: time,
-    finishedAt: time,
+    ...(ap.milestone !== undefined ? { milestone: ap.milestone } : {}),
+    startedAt: input.at,
+    finishedAt: input.at,
     toolVersion: input.toolVersion,
     operator: input.operator,
-    status: 'passed',
-    summary: { passed: 1, failed: 0, error: 0, skipped: 0 },
     results: [
       {
         id: 'review',
@@ -47,9 +44,8 @@ export function buildApprovalStatement(input: ApprovalInput): EvidenceStatement 
         commands: [],
       },
     ],
-    redactions: [],
     notCollected: [],
-    ...(note !== '' ? { notes: [note] } : {}),
+    notes: note !== '' ? [note] : [],
     approval: { seq: approved.seq, record: approved.record, sha256: approved.jsonSha256, reviewer, note },
   });
 }

@@ -87,6 +87,32 @@ export const approvalRefSchema = z.strictObject({
 });
 export type ApprovalRef = z.infer<typeof approvalRefSchema>;
 
+/** A rollback's outcome, said plainly: from which release, to which, and whether it serves. */
+export const rollbackOutcomeSchema = z.strictObject({
+  from: nonEmpty.nullable(),
+  to: nonEmpty,
+  serves: z.boolean(),
+});
+export type RollbackOutcome = z.infer<typeof rollbackOutcomeSchema>;
+
+const names = z.array(z.string().max(MAX_OBSERVATION_CHARS)).max(MAX_OBSERVATION_ITEMS);
+
+/**
+ * What a release changed against the one before it: names and fingerprints only, never values
+ * (an env file is listed by path when its HMAC fingerprint changed; an image by service and digest).
+ */
+export const releaseChangesSchema = z.strictObject({
+  against: nonEmpty,
+  files: z.strictObject({ added: names, changed: names, removed: names }),
+  /** Services whose compose configuration changed. */
+  services: names,
+  /** `service: old digest -> new digest`. */
+  images: names,
+  /** Env file paths whose fingerprint changed. */
+  env: names,
+});
+export type ReleaseChanges = z.infer<typeof releaseChangesSchema>;
+
 export const evidencePredicateSchema = z
   .strictObject({
     schemaVersion: z.literal(1),
@@ -108,6 +134,10 @@ export const evidencePredicateSchema = z
     notes: z.array(z.string()).optional(),
     /** Present exactly when kind is "approval". */
     approval: approvalRefSchema.optional(),
+    /** On a rollback record. */
+    rollback: rollbackOutcomeSchema.optional(),
+    /** On a deploy record, when the previous release is known. */
+    changes: releaseChangesSchema.optional(),
   })
   .superRefine((p, ctx) => {
     // Honest status: the record must agree with itself.

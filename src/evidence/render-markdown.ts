@@ -2,7 +2,7 @@
 // locale, no environment), so verify can re-render a record and compare bytes: the Markdown can
 // never say something the signed JSON does not.
 import { shellJoin } from '../shell/quote.js';
-import type { CommandRecord, EvidenceStatement, ObservationValue } from './predicate-schema.js';
+import type { CommandRecord, EvidencePredicate, EvidenceStatement, ObservationValue } from './predicate-schema.js';
 import { parseStatement, validateStatement } from './statement.js';
 
 export function renderEvidenceMarkdown(statementJson: string | Buffer | EvidenceStatement): string {
@@ -24,12 +24,9 @@ export function renderEvidenceMarkdown(statementJson: string | Buffer | Evidence
   out.push('---', '');
 
   out.push(`# ${inline(p.title)}`, '');
-  const gates = p.results.filter((r) => r.gate).length;
-  out.push(
-    `**Status: ${p.status.toUpperCase().replace('_', ' ')}** — ${summaryLine(p.summary)} ` +
-      `(${p.results.length} ${plural(p.results.length, 'result')}, ${gates} ${plural(gates, 'gate')})`,
-    '',
-  );
+  const head = headline(p);
+  if (head !== undefined) out.push(`**${inline(head)}**`, '');
+  out.push(`**Status: ${p.status.toUpperCase().replace('_', ' ')}** — ${countLine(p.results)}`, '');
   out.push(`- Project: ${inline(p.project)}`);
   out.push(`- Target: ${inline(p.target.name)}${p.target.description === '' ? '' : ` — ${inline(p.target.description)}`}`);
   if (p.release !== undefined) out.push(`- Release: ${inline(p.release)}`);
@@ -55,16 +52,22 @@ export function renderEvidenceMarkdown(statementJson: string | Buffer | Evidence
     }
     out.push('');
   }
-  out.push(`Summary: ${summaryLine(p.summary)}.`, '');
+  out.push(`Summary: ${countLine(p.results)}.`, '');
 
+  if (p.changes !== undefined) out.push(...changesSection(p.changes));
   out.push('## What ran', '');
   if (p.results.length === 0) out.push('Nothing ran.', '');
   for (const r of p.results) {
     out.push(`### ${inline(r.id)} — ${inline(r.title)}`, '');
-    out.push(`${r.status}${r.gate ? ' (gate)' : ''} in ${formatMs(r.durationMs)}.`, '');
+    // A summary line (a deploy record's row per milestone) points at the record holding the detail.
+    const elsewhere = r.commands.length === 0 && r.durationMs === 0 && typeof r.observations['record'] === 'string' ? r.observations['record'] : undefined;
+    if (elsewhere !== undefined) out.push(`${r.status}${r.gate ? ' (gate)' : ''}; its duration and commands are in record ${code(elsewhere)}.`, '');
+    else out.push(`${r.status}${r.gate ? ' (gate)' : ''} in ${formatMs(r.durationMs)}.`, '');
     if (r.reason !== undefined && r.reason !== '') out.push(`Why: ${inline(r.reason)}`, '');
-    if (r.commands.length === 0) out.push('- No commands ran.');
-    for (const c of r.commands) out.push(`- ${commandLine(c)}`);
+    if (elsewhere === undefined) {
+      if (r.commands.length === 0) out.push('- No commands ran.');
+      for (const c of r.commands) out.push(`- ${commandLine(c)}`);
+    }
     const keys = Object.keys(r.observations).sort();
     if (keys.length > 0) {
       out.push('', 'Observations:', '');
@@ -100,9 +103,49 @@ export function renderEvidenceMarkdown(statementJson: string | Buffer | Evidence
   return out.join('\n');
 }
 
-function summaryLine(s: { passed: number; failed: number; error: number; skipped: number }): string {
-  return `${s.passed} passed, ${s.failed} failed, ${s.error} error, ${s.skipped} skipped`;
+/** One plain sentence for records whose outcome is more than a status. */
+export function headline(p: EvidencePredicate): string | undefined {
+  if (p.rollback !== undefined) {
+    const r = p.rollback;
+    return r.serves ? `Rolled back from ${r.from ?? 'no release'} to ${r.to}: ${r.to} serves.` : `Rollback failed: nothing serves (tried to go from ${r.from ?? 'no release'} back to ${r.to}).`;
+  }
+  return undefined;
 }
+
+/** Gates and the other results counted apart, so the line cannot read against the status. */
+function countLine(results: EvidencePredicate['results']): string {
+  const gates = results.filter((r) => r.gate);
+  const others = results.filter((r) => !r.gate);
+  const line = (rs: typeof results) => {
+    const c = { pass: 0, fail: 0, error: 0, skipped: 0 };
+    for (const r of rs) c[r.status]++;
+    return (['pass', 'fail', 'error', 'skipped'] as const)
+      .filter((k) => c[k] > 0)
+      .map((k) => `${c[k]} ${k === 'pass' ? 'passed' : k === 'fail' ? 'failed' : k}`)
+      .join(', ');
+  };
+  if (results.length === 0) return 'no results';
+  const g = gates.length === 0 ? 'no gates' : `${gates.length} ${plural(gates.length, 'gate')}: ${line(gates)}`;
+  return others.length === 0 ? g : `${g}; ${others.length} other ${plural(others.length, 'result')} (not gates): ${line(others)}`;
+}
+
+function changesSection(c: NonNullable<EvidencePredicate['changes']>): string[] {
+  const out = [`## What changed against release ${inline(c.against)}`, ''];
+  const rows: [string, readonly string[]][] = [
+    ['Files added', c.files.added],
+    ['Files changed', c.files.changed],
+    ['Files removed', c.files.removed],
+    ['Service configurations changed', c.services],
+    ['Images changed', c.images],
+    ['Env files changed (fingerprint only)', c.env],
+  ];
+  const any = rows.filter(([, l]) => l.length > 0);
+  if (any.length === 0) out.push('Nothing changed.');
+  for (const [label, list] of any) out.push(`- ${label}: ${list.map((x) => code(x)).join(', ')}`);
+  out.push('');
+  return out;
+}
+
 
 function commandLine(c: CommandRecord): string {
   const exit = c.timedOut ? 'timed out' : c.exitCode === null ? 'killed' : `exit ${c.exitCode}`;

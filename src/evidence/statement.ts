@@ -1,12 +1,19 @@
-// Building, serialising and parsing evidence statements. The serialised bytes (pretty JSON plus a
+// Building (the one builder), serialising and parsing evidence statements. The serialised bytes (pretty JSON plus a
 // trailing newline) are what gets signed and hashed, so serialisation goes through one function.
+import { userInfo } from 'node:os';
 import { ShipproofError } from '../errors.js';
+import { TOOL_VERSION } from '../version.js';
 import {
   EVIDENCE_PREDICATE_TYPE,
   STATEMENT_TYPE,
   evidenceStatementSchema,
+  type ApprovalRef,
+  type CheckResult,
   type EvidencePredicate,
   type EvidenceStatement,
+  type RecordStatus,
+  type ReleaseChanges,
+  type RollbackOutcome,
   type Subject,
 } from './predicate-schema.js';
 
@@ -15,8 +22,94 @@ export type { EvidenceStatement, EvidencePredicate, Subject } from './predicate-
 /** The DSSE payloadType of a statement. */
 export const STATEMENT_PAYLOAD_TYPE = 'application/vnd.in-toto+json';
 
-export function buildStatement(subject: Subject[], predicate: EvidencePredicate): EvidenceStatement {
-  return { _type: STATEMENT_TYPE, subject, predicateType: EVIDENCE_PREDICATE_TYPE, predicate };
+/** What a use case knows about its record; the builder fills in the envelope, counts and defaults. */
+export interface StatementInput {
+  kind: string;
+  title: string;
+  project: string;
+  target: { name: string; description: string };
+  release?: string;
+  milestone?: { number: number; id: string };
+  startedAt: Date;
+  /** Default: now. Never before startedAt. */
+  finishedAt?: Date;
+  /** Default: this machine's user. */
+  operator?: string;
+  /** Default: the running shipproof. */
+  toolVersion?: string;
+  results: CheckResult[];
+  subjects: Subject[];
+  /** What the record leaves out on purpose (said in the record, so a reader knows it is not missing). */
+  notCollected: readonly string[];
+  notes?: readonly string[];
+  /**
+   * Only when the record's status is not the gate rule's (`recordStatus`): a not-applicable
+   * milestone is "skipped", a verification carries its verdict. The schema still refuses a
+   * "passed" that its results do not back.
+   */
+  status?: RecordStatus;
+  approval?: ApprovalRef;
+  rollback?: RollbackOutcome;
+  changes?: ReleaseChanges;
+}
+
+/** The one statement builder: every record shipproof writes is made here. */
+export function buildStatement(i: StatementInput): EvidenceStatement {
+  const notes = (i.notes ?? []).filter((n) => n.trim() !== '');
+  const finishedAt = i.finishedAt ?? new Date();
+  const predicate: EvidencePredicate = {
+    schemaVersion: 1,
+    kind: i.kind,
+    title: i.title,
+    project: i.project,
+    target: { name: i.target.name, description: i.target.description },
+    ...(i.release === undefined ? {} : { release: i.release }),
+    ...(i.milestone === undefined ? {} : { milestone: { number: i.milestone.number, id: i.milestone.id } }),
+    startedAt: i.startedAt.toISOString(),
+    finishedAt: (finishedAt < i.startedAt ? i.startedAt : finishedAt).toISOString(),
+    toolVersion: i.toolVersion ?? TOOL_VERSION,
+    operator: i.operator ?? operatorName(),
+    status: i.status ?? recordStatus(i.results),
+    summary: summarize(i.results),
+    results: i.results,
+    redactions: [],
+    notCollected: [...i.notCollected],
+    ...(notes.length === 0 ? {} : { notes }),
+    ...(i.approval === undefined ? {} : { approval: i.approval }),
+    ...(i.rollback === undefined ? {} : { rollback: i.rollback }),
+    ...(i.changes === undefined ? {} : { changes: i.changes }),
+  };
+  return { _type: STATEMENT_TYPE, subject: i.subjects, predicateType: EVIDENCE_PREDICATE_TYPE, predicate };
+}
+
+/** The gate rule: a failed or errored gate decides; skips alone never make a pass. */
+export function recordStatus(results: readonly CheckResult[]): RecordStatus {
+  const gates = results.filter((r) => r.gate);
+  if (gates.some((r) => r.status === 'fail')) return 'failed';
+  if (gates.some((r) => r.status === 'error')) return 'error';
+  // A skipped gate did not apply (e.g. no domain configured); it is not a pass, so nothing passes on skips alone.
+  if (!results.some((r) => r.status === 'pass')) return 'pending';
+  return 'passed';
+}
+
+export function summarize(results: readonly CheckResult[]): EvidencePredicate['summary'] {
+  const s = { passed: 0, failed: 0, error: 0, skipped: 0 };
+  for (const r of results) {
+    if (r.status === 'pass') s.passed++;
+    else if (r.status === 'fail') s.failed++;
+    else if (r.status === 'error') s.error++;
+    else s.skipped++;
+  }
+  return s;
+}
+
+/** Who runs shipproof on this machine. */
+export function operatorName(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? 'unknown';
+  }
 }
 
 /**

@@ -112,7 +112,7 @@ export class EvidenceStore {
         await this.assertWritable(split, key);
 
         const time = this.now();
-        const record = await this.freeBaseName(time, p.target.name, p.kind);
+        const record = await this.freeBaseName(time, p.target.name, recordLabel(p));
         const names = recordFileNames(record);
         const contents = [json, markdown, envelope];
         for (let i = 0; i < 3; i++) {
@@ -220,10 +220,10 @@ export class EvidenceStore {
     return bytes;
   }
 
-  /** `<UTC timestamp>-<target>-<kind>`, with -2, -3, … when a record (or an orphan from a crash) has the name. */
-  private async freeBaseName(time: Date, target: string, kind: string): Promise<string> {
+  /** `<UTC timestamp>-<target>-<label>`, with -2, -3, … when a record (or an orphan from a crash) has the name. */
+  private async freeBaseName(time: Date, target: string, label: string): Promise<string> {
     const taken = new Set(await readdir(this.dir));
-    const base = `${compactUtc(time)}-${slug(target)}-${slug(kind)}`;
+    const base = `${compactUtc(time)}-${slug(target)}-${label}`;
     for (let n = 1; ; n++) {
       const candidate = n === 1 ? base : `${base}-${n}`;
       if (!RECORD_NAME_PATTERN.test(candidate)) throw new Error(`bad record name ${candidate}`);
@@ -300,6 +300,17 @@ function resolveEntry(entries: LedgerEntry[], idOrSeq: string | number): LedgerE
     }
   }
   throw new UsageError(`No evidence record "${text}" in this folder.`, { hint: 'Run `shipproof evidence list` to see the records.' });
+}
+
+/**
+ * What a record's file name says it is: `m06-stack-starts` for a milestone (so a folder listing
+ * reads as the runbook), else its kind (`deploy`, `rollback`, `collect`, …).
+ */
+export function recordLabel(p: { kind: string; milestone?: { number: number; id: string } | undefined }): string {
+  if (p.milestone === undefined) return slug(p.kind);
+  const m = `m${String(p.milestone.number).padStart(2, '0')}-${slug(p.milestone.id)}`;
+  // An approval of a milestone record says both.
+  return p.kind === 'milestone' ? m : `${slug(p.kind)}-${m}`;
 }
 
 /** 2026-11-23T15:04:05.123Z -> 20261123T150405Z */

@@ -5,19 +5,9 @@ import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResolvedConfig } from '../config/load.js';
-import { recordEvidence } from '../core/record-evidence.js';
-import { summarize } from '../core/collect.js';
 import { writeFileAtomic } from '../evidence/atomic-write.js';
-import type { AppendedEntry } from '../evidence/store.js';
-import {
-  EVIDENCE_PREDICATE_TYPE,
-  MAX_OBSERVATION_ITEMS,
-  STATEMENT_TYPE,
-  type CheckResult,
-  type EvidencePredicate,
-  type EvidenceStatement,
-  type RecordStatus,
-} from '../evidence/predicate-schema.js';
+import { MAX_OBSERVATION_ITEMS, type CheckResult, type EvidenceStatement, type RecordStatus } from '../evidence/predicate-schema.js';
+import { buildStatement } from '../evidence/statement.js';
 import { assertNoSecrets, redactor, redactText, redactValue } from '../redact/index.js';
 import { MILESTONES } from '../milestones/catalog.js';
 import { blockingFindings } from './checks/anti-patterns.js';
@@ -131,21 +121,24 @@ export function verificationStatement(run: VerifyRun, files: readonly { name: st
     });
   }
   const reportFile = files.find((f) => f.name.endsWith('.md'))?.name;
-  const predicate: EvidencePredicate = {
-    schemaVersion: 1,
+  const subjects = [
+    ...files.map((f) => ({ name: f.name, digest: { sha256: f.sha256 } })),
+    ...(run.mustHaves.sha256 === '' ? [] : [{ name: run.mustHaves.path, digest: { sha256: run.mustHaves.sha256 } }]),
+    ...(run.attestations.sha256 === undefined ? [] : [{ name: run.attestations.path, digest: { sha256: run.attestations.sha256 } }]),
+  ];
+  return buildStatement({
     kind: 'verify',
     title: `Verification of phase ${run.spec.phase}`,
     project: run.project,
-    target: { name: run.target.name, description: run.target.description },
+    target: run.target,
     ...(run.release === undefined ? {} : { release: run.release }),
-    startedAt: run.startedAt,
-    finishedAt: run.finishedAt,
+    startedAt: new Date(run.startedAt),
+    finishedAt: new Date(run.finishedAt),
     toolVersion: run.toolVersion,
     operator: run.operator,
     status: RECORD_STATUS[run.verdict.status],
-    summary: summarize(results),
     results,
-    redactions: [],
+    subjects,
     notCollected: [
       'command output (only its sha256 and byte count)',
       'file contents (only line counts and line numbers)',
@@ -158,13 +151,7 @@ export function verificationStatement(run: VerifyRun, files: readonly { name: st
       `must-haves: ${run.mustHaves.path} (sha256 ${run.mustHaves.sha256})`,
       ...run.evidenceUsed.map((e) => `relied on evidence #${e.seq} ${e.record} (sha256 ${e.sha256})`),
     ],
-  };
-  const subject = [
-    ...files.map((f) => ({ name: f.name, digest: { sha256: f.sha256 } })),
-    ...(run.mustHaves.sha256 === '' ? [] : [{ name: run.mustHaves.path, digest: { sha256: run.mustHaves.sha256 } }]),
-    ...(run.attestations.sha256 === undefined ? [] : [{ name: run.attestations.path, digest: { sha256: run.attestations.sha256 } }]),
-  ];
-  return { _type: STATEMENT_TYPE, subject, predicateType: EVIDENCE_PREDICATE_TYPE, predicate };
+  });
 }
 
 export interface WrittenReport {
@@ -192,17 +179,8 @@ export async function writeVerificationReport(run: VerifyRun, markdownPath: stri
   return { markdownPath, jsonPath, files: [{ name: name(markdownPath), sha256: sha(markdown) }, { name: name(jsonPath), sha256: sha(json) }] };
 }
 
-/** Writes the report files, then records the run in the evidence ledger (kind "verify"). */
-export async function writeAndRecordVerification(
-  run: VerifyRun,
-  o: { config: ResolvedConfig; markdownPath: string; home?: string },
-): Promise<{ report: WrittenReport; entry: AppendedEntry; statement: EvidenceStatement }> {
+/** Writes the report files and returns the run's statement; the command records it (src/evidence/record.ts). */
+export async function writeVerification(run: VerifyRun, o: { config: ResolvedConfig; markdownPath: string }): Promise<{ report: WrittenReport; statement: EvidenceStatement }> {
   const report = await writeVerificationReport(run, o.markdownPath, o.config.rootDir);
-  const statement = verificationStatement(run, report.files);
-  const recorded = await recordEvidence(statement, {
-    config: o.config,
-    meta: { kind: 'verify', target: run.target.name, ...(run.release === undefined ? {} : { release: run.release }) },
-    ...(o.home === undefined ? {} : { home: o.home }),
-  });
-  return { report, ...recorded };
+  return { report, statement: verificationStatement(run, report.files) };
 }

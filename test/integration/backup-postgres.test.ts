@@ -3,7 +3,7 @@
 // off-site copies, retention, status, backup-before-apply, and every failure (a stopped service,
 // a dump killed midway, a dropped SSH connection) leaving no complete-looking file and failure
 // evidence. The database password is planted and must appear in no file, output or command line.
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -310,22 +310,53 @@ describe('PostgreSQL backups', () => {
       psql("create table bulk(id int, payload text); insert into bulk select g, md5(g::text) || md5((g + 1)::text) from generate_series(1, 900000) g;");
     }, 120_000);
 
-    /** Runs a backup in the background and calls `during` once its .partial file holds data. */
+    /**
+     * Runs a backup in the background and calls `during` while the dump is held mid-stream: another
+     * session holds an exclusive lock on a table of the last database pg_dumpall reaches, so the
+     * dump has streamed the others and then waits on that lock until `during` is done. The test
+     * waits for that state (a backend waiting on the lock), not for a guessed moment.
+     */
     async function duringDump(args: string[], during: (partial: string) => Promise<void>): Promise<CliResult> {
       const known = new Set(readdirSync(backups));
-      const pending = cli(args);
-      let done = false;
-      void pending.then(() => (done = true));
-      for (;;) {
-        if (done) throw new Error(`the backup ended before it could be interrupted: ${(await pending).stderr}`);
-        const partial = readdirSync(backups).find((n) => n.endsWith('.partial') && !known.has(n));
-        if (partial && statSync(join(backups, partial)).size > 64 * 1024) {
-          await during(join(backups, partial));
-          break;
+      psql('create database zz_hold', 'postgres');
+      psql('create table held(id int)', 'zz_hold');
+      const holder = spawn('docker', ['exec', '-i', container, 'psql', '-X', '-U', 'postgres', '-d', 'zz_hold'], { stdio: ['pipe', 'pipe', 'pipe'] });
+      let released = false;
+      const exited = new Promise<void>((resolve) => holder.on('close', () => resolve()));
+      const release = async (): Promise<void> => {
+        if (!released) holder.stdin.end();
+        released = true;
+        await exited;
+      };
+      try {
+        await new Promise<void>((resolve, reject) => {
+          let out = '';
+          holder.stdout.on('data', (d: Buffer) => {
+            out += d.toString();
+            if (out.includes('LOCK TABLE')) resolve();
+          });
+          holder.on('close', () => reject(new Error(`the lock holder exited: ${out}`)));
+          holder.stdin.write('begin;\nlock table held in access exclusive mode;\n');
+        });
+        const pending = cli(args);
+        let done = false;
+        void pending.then(() => (done = true));
+        for (;;) {
+          if (done) throw new Error(`the backup ended before it could be interrupted: ${(await pending).stderr}`);
+          const waiting = psql("select count(*) from pg_stat_activity where datname = 'zz_hold' and wait_event_type = 'Lock'", 'postgres');
+          const partial = readdirSync(backups).find((n) => n.endsWith('.partial') && !known.has(n));
+          if (waiting !== '0' && partial) {
+            await during(join(backups, partial));
+            break;
+          }
+          await new Promise((r) => setTimeout(r, 50));
         }
-        await new Promise((r) => setTimeout(r, 20));
+        await release();
+        return await pending;
+      } finally {
+        await release();
+        psql('drop database zz_hold with (force)', 'postgres');
       }
-      return pending;
     }
 
     it('the password is on no command line while the dump runs', async () => {

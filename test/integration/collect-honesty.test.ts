@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import { collect } from '../../src/core/collect.js';
+import { collect } from '../../src/collect/collect.js';
 import { evidencePredicateSchema } from '../../src/evidence/predicate-schema.js';
 import { fail, pass, type Probe } from '../../src/probes/types.js';
 

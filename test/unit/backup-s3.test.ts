@@ -4,7 +4,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
-import { s3DestinationSchema } from '../../src/config/s3-schema.js';
+import { s3DestinationSchema } from '../../src/config/sections/s3.js';
 import { dependentsOf } from '../../src/backup/dependents.js';
 import type { S3Handle } from '../../src/backup/s3/client.js';
 import { uploadStream } from '../../src/backup/s3/transfer.js';

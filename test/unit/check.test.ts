@@ -52,8 +52,19 @@ describe('checkProject', () => {
     expect(report.services).toEqual(['web']);
   });
 
-  it('warns once per env file that compose needs and shipproof.yaml does not list', async () => {
-    const { report } = await check('project: shop\n');
+  it('refuses an env file compose reads that shipproof.yaml does not declare, at its compose line, once per file', async () => {
+    const error = await check('project: shop\n').catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    const e = error as ConfigError;
+    expect(e.exitCode).toBe(2);
+    expect(e.message).toBe('compose.yaml:7 names env_file `.env.prod`, which shipproof.yaml does not declare: add it under envFiles (with `source:` to upload it)');
+    expect(e.location).toEqual({ file: 'compose.yaml', line: 7 });
+    expect(e.more).toEqual([]);
+  });
+
+  it('only warns about an undeclared env file under the embedded default (there is no shipproof.yaml to add it to)', async () => {
+    const cwd = await tempProject({ 'compose.yaml': STACK });
+    const report = await checkProject({ cwd });
     expect(report.warnings).toEqual([
       {
         message:

@@ -32,7 +32,7 @@ describe('renderEvidenceMarkdown', () => {
     expect(front).not.toMatch(/^seq:/m);
     for (const h of ['## Results', '## What ran', '## Redacted', '## Not collected', '## Subjects']) expect(md).toContain(`\n${h}\n`);
     expect(md).toContain('| id | title | gate | status | why |');
-    expect(md).toContain('Summary: 2 passed, 1 failed, 0 error, 1 skipped.');
+    expect(md).toContain('Summary: 3 gates: 1 passed, 1 failed, 1 skipped; 1 other result (not gates): 1 passed.');
     expect(md).toContain('| env-value | 4 |');
     expect(md).toContain('- service logs');
     expect(md).toContain('| compose.yaml | `fa6ccea1ca4e3a031d9e99f25cc05db803aa9bac642c000ddab14f6d9da54b52` |');

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { loadConfig, type ResolvedConfig } from '../../src/config/load.js';
 import { registerKnownSecrets } from '../../src/core/known-secrets.js';
-import { writeHandover } from '../../src/core/handover.js';
-import { recordEvidence } from '../../src/core/record-evidence.js';
+import { writeHandover } from '../../src/handover/handover.js';
+import { recordEvidence } from '../../src/evidence/record.js';
 import { EVIDENCE_PREDICATE_TYPE, STATEMENT_TYPE, type CheckResult, type EvidenceStatement, type RecordStatus } from '../../src/evidence/predicate-schema.js';
 import { MILESTONES } from '../../src/milestones/catalog.js';
 import { loadProjectSettings } from '../../src/verify/settings.js';
@@ -102,12 +102,7 @@ function statement(kind: string, status: RecordStatus, release?: string, milesto
 }
 
 async function record(kind: string, status: RecordStatus, release?: string, milestone?: number, extra: Partial<CheckResult> = {}): Promise<void> {
-  const m = milestone === undefined ? undefined : MILESTONES[milestone - 1];
-  await recordEvidence(statement(kind, status, release, milestone, extra), {
-    config,
-    home,
-    meta: { kind, target: 'prod', ...(release === undefined ? {} : { release }), ...(m === undefined ? {} : { milestone: { number: m.number, id: m.id } }) },
-  });
+  await recordEvidence(statement(kind, status, release, milestone, extra), { config, home });
 }
 
 async function handover(now: Date = NOW): Promise<string> {

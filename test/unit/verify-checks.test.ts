@@ -120,8 +120,9 @@ describe('spot-checks', () => {
     expect(await runSpotCheck(spec(['shipproof-no-such-command']), hosts)).toMatchObject({ status: 'fail' });
     const started = Date.now();
     expect(await runSpotCheck(spec('sleep 20', { timeout: '300ms' }), hosts)).toMatchObject({ status: 'fail', detail: 'timed out after 0 s and was killed' });
-    expect(Date.now() - started).toBeLessThan(5_000);
-  });
+    // Back well before `sleep 20` could have ended on its own: the kill happened (not a speed limit).
+    expect(Date.now() - started).toBeLessThan(15_000);
+  }, 60_000);
 });
 
 describe('milestone evidence', () => {

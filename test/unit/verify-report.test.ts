@@ -8,7 +8,8 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { EvidenceStore } from '../../src/evidence/store.js';
-import { writeAndRecordVerification, verificationSummary } from '../../src/verify/report.js';
+import { recordEvidence } from '../../src/evidence/record.js';
+import { writeVerification, verificationSummary } from '../../src/verify/report.js';
 import { renderVerificationMarkdown } from '../../src/verify/report-markdown.js';
 import { loadProjectSettings } from '../../src/verify/settings.js';
 import { defaultReportPath, runVerify, type VerifyRun } from '../../src/verify/verify.js';
@@ -145,7 +146,8 @@ describe('the written report and its evidence record', () => {
     const run = await runVerify({ config, settings, cwd: dir, now: () => NOW, operator: 'ana' });
     const mdPath = defaultReportPath(config, run.spec);
     expect(mdPath).toBe(join(dir, 'docs/verification/01-healthz.md'));
-    const { report, entry } = await writeAndRecordVerification(run, { config, markdownPath: mdPath, home });
+    const { report, statement } = await writeVerification(run, { config, markdownPath: mdPath });
+    const { entry } = await recordEvidence(statement, { config, home });
 
     const json = JSON.parse(readFileSync(report.jsonPath, 'utf8')) as ReturnType<typeof verificationSummary> & Record<string, any>;
     const mustHaves = readFileSync(join(dir, 'shipproof.verify.yaml'));
@@ -183,7 +185,8 @@ describe('the written report and its evidence record', () => {
     expect(fixme).toMatchObject({ file: 'src/config.ts', line: 2 });
     expect(fixme?.excerpt).toBeUndefined();
     expect(run.antiPatterns?.findings.find((f) => f.file === 'src/config.ts' && f.line === 1)?.excerpt).toBe('// TODO rotate this');
-    const { report } = await writeAndRecordVerification(run, { config, markdownPath: join(dir, 'out/report.md'), home });
+    const { report, statement } = await writeVerification(run, { config, markdownPath: join(dir, 'out/report.md') });
+    await recordEvidence(statement, { config, home });
     expect(readFileSync(report.markdownPath, 'utf8')).toContain('line not shown: it looks like it holds a secret');
     for (const file of [report.markdownPath, report.jsonPath]) expect(readFileSync(file, 'utf8')).not.toContain(secret);
   });

@@ -91,15 +91,7 @@ export interface EngineSpec {
   rehearse?(rc: RehearsalContext): Promise<Fingerprint>;
 }
 
-/** A rehearsal step that failed; `step` names it for the evidence. */
-export class RehearsalStepError extends Error {
-  constructor(
-    readonly step: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
+export { RehearsalStepError } from '../rehearsal-error.js';
 
 /** Cuts an engine's error line before anything that may quote data (values, SQL text). */
 export function sanitizeErrorLine(line: string): string {

@@ -5,7 +5,7 @@
 // CRC32 headers several S3-compatible servers reject. We send Content-MD5 ourselves.
 import { readFile } from 'node:fs/promises';
 import { S3Client } from '@aws-sdk/client-s3';
-import type { S3Destination } from '../../config/s3-schema.js';
+import type { S3Destination } from '../../config/sections/s3.js';
 import { UsageError } from '../../errors.js';
 import { parseEnvValues, redactor } from '../../redact/index.js';
 

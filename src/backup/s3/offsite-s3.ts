@@ -3,7 +3,7 @@
 // use) for a rehearsal, a restore or a DR rehearsal, and retention of the copies by the same rule
 // as on the server (never the newest verified; a version Object Lock keeps is "retained").
 import type { ResolvedConfig, ResolvedTarget } from '../../config/load.js';
-import type { S3Destination } from '../../config/s3-schema.js';
+import type { S3Destination } from '../../config/sections/s3.js';
 import { UsageError } from '../../errors.js';
 import type { Target } from '../../targets/target.js';
 import { removeFilesCommand } from '../commands.js';

@@ -15,12 +15,12 @@ import {
   parseAge,
   pruneBackups,
   type PruneResult,
-  recordBackupEvidence,
   resolveBackupSettings,
   runBackups,
   type BackupSettings,
   type OffsiteDestination,
 } from '../../backup/index.js';
+import { recordEvidence } from '../../evidence/record.js';
 import { loadCommandConfig } from '../config.js';
 import { contextOf, type CommandContext } from '../context.js';
 import { table, type Output } from '../output.js';
@@ -194,7 +194,7 @@ export function registerBackup(program: Command): void {
         offsite: flags.offsite,
         onProgress: (l) => progress.tick(l),
       }).finally(() => progress.stop());
-      const { entry } = await recordBackupEvidence(result.statement, { config: s.config, target: s.target.name });
+      const { entry } = await recordEvidence(result.statement, { config: s.config });
       ctx.out.result(() => {
         const rows = [['SERVICE', 'ENGINE', 'STATUS', 'FILE', 'SIZE', 'COUNTS / WHY']];
         for (const b of result.backups) {

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { resolveTargetName } from '../../config/load.js';
 import { loadCommandConfig } from '../config.js';
-import { collect } from '../../core/collect.js';
-import { recordEvidence } from '../../core/record-evidence.js';
+import { collect } from '../../collect/collect.js';
+import { recordEvidence } from '../../evidence/record.js';
 import { ExitCode } from '../../errors.js';
 import { contextOf } from '../context.js';
 import { table, type Output } from '../output.js';
@@ -26,7 +26,7 @@ export function registerCollect(program: Command): void {
         acceptNewHostKey: options.acceptNewHostKey,
         onProbeDone: (id, status) => progress.tick(`${id} ${status}`),
       }).finally(() => progress.stop());
-      const { entry, statement } = await recordEvidence(result.statement, { config, meta: { kind: 'collect', target: target.name } });
+      const { entry, statement } = await recordEvidence(result.statement, { config });
       const p = statement.predicate;
       out.result(
         () => render(out, p, entry.files.find((f) => f.name.endsWith('.md'))?.path ?? entry.record, entry.seq),

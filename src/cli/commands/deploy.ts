@@ -4,7 +4,8 @@ import { ExitCode, UsageError } from '../../errors.js';
 import { deploy, planDeploy, rollback, runMilestone, status, type DeployOptions, type DeployResult } from '../../deploy/deploy.js';
 import { lockStatus, releaseLock, acquireLock } from '../../deploy/lock.js';
 import { layout } from '../../deploy/layout.js';
-import { resolveTargetName } from '../../config/load.js';
+import { displayPath, resolveTargetName } from '../../config/load.js';
+import { deploySummary, ledgerLength, recordsSince, renderDeploySummary } from './deploy-summary.js';
 import { createTarget } from '../../targets/create.js';
 import { shellJoin } from '../../shell/quote.js';
 import { MILESTONES } from '../../milestones/catalog.js';
@@ -20,6 +21,7 @@ interface ChangeFlags {
   force?: string;
   lockWait?: string;
   message?: string;
+  quietNoop?: boolean;
 }
 
 function addChangeFlags(cmd: Command): Command {
@@ -60,16 +62,38 @@ function renderResult(out: Output, r: DeployResult): string {
     for (const m of r.milestones) rows.push([String(m.number), m.id, m.status === 'pass' ? out.paint('green', 'pass') : m.status === 'skipped' ? out.paint('yellow', 'skipped') : out.paint('red', m.status), m.reason ?? '']);
     lines.push(table(rows), '');
   }
-  const verdict = {
-    deployed: out.paint('green', `deployed release ${r.release} to ${r.target}`),
-    unchanged: out.paint('green', `release ${r.release} is already current and healthy on ${r.target}: nothing changed`),
-    failed: out.paint('red', `release ${r.release} failed on ${r.target}`),
-    'rolled-back': out.paint('yellow', `release ${r.release} failed on ${r.target}; rolled back to ${r.rollback?.to ?? '?'}, which is healthy`),
-  }[r.outcome];
-  lines.push(verdict);
+  lines.push(verdictLine(out, r));
   if (r.rollback && !r.rollback.healthy) lines.push(out.paint('red', `the rollback to ${r.rollback.to} did not pass its health gate: ${r.rollback.reason ?? ''}`));
   for (const n of r.notes) lines.push(`note: ${n}`);
   return lines.join('\n');
+}
+
+/** One sentence for the outcome; a rollback says from where to where and whether it serves. */
+export function verdictLine(out: Pick<Output, 'paint'>, r: DeployResult): string {
+  const rb = r.rollback;
+  if (rb !== undefined) {
+    const from = rb.from ?? (r.milestones.length > 0 ? r.release : undefined);
+    const failed = r.milestones.length > 0 ? `release ${r.release} failed on ${r.target}; ` : '';
+    return rb.healthy
+      ? out.paint('yellow', `${failed}rolled back from ${from ?? 'no release'} to ${rb.to}: ${rb.to} serves`)
+      : out.paint('red', `${failed}rollback failed: nothing serves (tried ${from ?? 'no release'} -> ${rb.to})`);
+  }
+  return {
+    deployed: out.paint('green', `deployed release ${r.release} to ${r.target}`),
+    unchanged: out.paint('green', `release ${r.release} is already current and healthy on ${r.target}: nothing changed`),
+    failed: out.paint('red', `release ${r.release} failed on ${r.target}`),
+    'rolled-back': out.paint('yellow', `release ${r.release} rolled back on ${r.target}`),
+  }[r.outcome];
+}
+
+/** Runs a deploy-like command and prints its result and what its records say (URLs, evidence, downtime). */
+async function runAndReport(ctx: CommandContext, o: DeployOptions, run: (o: DeployOptions) => Promise<DeployResult>): Promise<void> {
+  const seen = await ledgerLength(o.config.evidenceDir);
+  const result = await run(o);
+  const summary = deploySummary(await recordsSince(o.config.evidenceDir, seen), o.config);
+  const dir = displayPath(ctx.options.cwd, o.config.evidenceDir);
+  ctx.out.result(() => [renderResult(ctx.out, result), ...renderDeploySummary(summary, dir)].join('\n'), { ...result, summary });
+  process.exitCode = result.exitCode;
 }
 
 async function printPlan(ctx: CommandContext, only?: string): Promise<void> {
@@ -92,12 +116,10 @@ async function printPlan(ctx: CommandContext, only?: string): Promise<void> {
 export function registerDeploy(program: Command): void {
   addChangeFlags(
     program.command('deploy').description('run every milestone in order on the target; roll back automatically when a gate fails'),
-  ).action(async (flags: ChangeFlags, cmd: Command) => {
+  ).option('--quiet-noop', 'write no evidence record when nothing changed').action(async (flags: ChangeFlags, cmd: Command) => {
     const ctx = contextOf(cmd);
     if (flags.dryRun) return printPlan(ctx);
-    const result = await deploy(await options(ctx, flags));
-    ctx.out.result(() => renderResult(ctx.out, result), result);
-    process.exitCode = result.exitCode;
+    await runAndReport(ctx, { ...(await options(ctx, flags)), ...(flags.quietNoop ? { quietNoop: true } : {}) }, deploy);
   });
 
   addChangeFlags(
@@ -109,18 +131,14 @@ export function registerDeploy(program: Command): void {
   ).action(async (milestone: string, flags: ChangeFlags, cmd: Command) => {
     const ctx = contextOf(cmd);
     if (flags.dryRun) return printPlan(ctx, milestone);
-    const result = await runMilestone({ ...(await options(ctx, flags)), milestone });
-    ctx.out.result(() => renderResult(ctx.out, result), result);
-    process.exitCode = result.exitCode;
+    await runAndReport(ctx, await options(ctx, flags), (o) => runMilestone({ ...o, milestone }));
   });
 
   addChangeFlags(
     program.command('rollback').description('go back to a release (default: the newest healthy one before the current)').argument('[release]', 'release id'),
   ).action(async (release: string | undefined, flags: ChangeFlags, cmd: Command) => {
     const ctx = contextOf(cmd);
-    const result = await rollback({ ...(await options(ctx, flags)), ...(release ? { release } : {}) });
-    ctx.out.result(() => renderResult(ctx.out, result), result);
-    process.exitCode = result.exitCode;
+    await runAndReport(ctx, await options(ctx, flags), (o) => rollback({ ...o, ...(release ? { release } : {}) }));
   });
 
   program

@@ -2,9 +2,10 @@ import type { Command } from 'commander';
 import { loadCommandConfig } from '../config.js';
 import { EvidenceStore } from '../../evidence/store.js';
 import { verifyExitCode } from '../../evidence/verify.js';
+import { PUBLIC_KEY_FILE, readEvidencePublicKey } from '../../evidence/signing-key.js';
 import { UsageError } from '../../errors.js';
 import { TOOL_VERSION } from '../../version.js';
-import { operatorName } from '../../core/collect.js';
+import { operatorName } from '../../evidence/statement.js';
 import { contextOf, type CommandContext } from '../context.js';
 import { table } from '../output.js';
 
@@ -49,9 +50,17 @@ export function registerEvidence(program: Command): void {
     .description('check the whole ledger: every byte, every link, every signature; names the first bad record')
     .action(async (_o: unknown, cmd: Command) => {
       const ctx = contextOf(cmd);
-      const report = await (await openStore(ctx)).verify();
+      const store = await openStore(ctx);
+      const report = await store.verify();
+      const pub = await readEvidencePublicKey(store.dir).catch(() => ({ state: 'invalid' as const }));
+      const signingKey = pub.state === 'ok' ? pub.key.keyid : null;
       ctx.out.result(() => {
         const lines: string[] = [];
+        lines.push(
+          signingKey === null
+            ? `signing key: ${pub.state === 'missing' ? `none (${PUBLIC_KEY_FILE} is missing)` : `${PUBLIC_KEY_FILE} is not an ed25519 public key`}`
+            : `signing key: ${signingKey} (${PUBLIC_KEY_FILE}; compare it with the fingerprint you trust)`,
+        );
         if (report.ok) lines.push(`${ctx.out.paint('green', 'ok')}: ${report.entries} record(s), chain and signatures intact`);
         else {
           const where = report.firstBad?.seq !== undefined ? `record #${report.firstBad.seq}` : (report.firstBad?.record ?? 'the ledger');
@@ -59,7 +68,7 @@ export function registerEvidence(program: Command): void {
         }
         for (const w of report.warnings) lines.push(`${ctx.out.paint('yellow', 'warning')}: ${w}`);
         return lines.join('\n');
-      }, report);
+      }, { ...report, signingKey });
       process.exitCode = verifyExitCode(report);
     });
 

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { writeHandover } from '../../core/handover.js';
+import { writeHandover } from '../../handover/handover.js';
 import { loadProjectSettings } from '../../verify/settings.js';
 import { loadCommandConfig } from '../config.js';
 import { contextOf } from '../context.js';

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadCommandConfig } from '../config.js';
-import { planProbes } from '../../core/collect.js';
+import { planProbes } from '../../collect/collect.js';
 import { shellJoin } from '../../shell/quote.js';
 import { contextOf } from '../context.js';
 

@@ -1,7 +1,8 @@
 // `shipproof restore <backup> --rehearse | --into <service>`.
 import type { Command } from 'commander';
 import { ExitCode, UsageError } from '../../errors.js';
-import { readIdentityFile, recordBackupEvidence, rehearseRestore, restoreInto, stageFromS3, type StagedBackup } from '../../backup/index.js';
+import { readIdentityFile, rehearseRestore, restoreInto, stageFromS3, type StagedBackup } from '../../backup/index.js';
+import { recordEvidence } from '../../evidence/record.js';
 import { contextOf } from '../context.js';
 import { table } from '../output.js';
 import { Progress } from '../progress.js';
@@ -49,7 +50,7 @@ export function registerRestore(program: Command): void {
             ...prelude,
             onProgress: (l) => progress.tick(l),
           }).finally(() => progress.stop());
-          const { entry } = await recordBackupEvidence(r.statement, { config: s.config, target: s.target.name });
+          const { entry } = await recordEvidence(r.statement, { config: s.config });
           ctx.out.result(() => {
             const rows = [['STEP', 'STATUS', 'WHY']];
             for (const x of r.results) rows.push([x.id, ctx.out.paint(x.status === 'pass' ? 'green' : 'red', x.status), x.reason ?? '']);
@@ -64,7 +65,7 @@ export function registerRestore(program: Command): void {
           return;
         }
         const r = await rehearseRestore({ ...s, backup: ref, ...(identity ? { identity } : {}), ...prelude, onProgress: (l) => progress.tick(l) }).finally(() => progress.stop());
-        const { entry } = await recordBackupEvidence(r.statement, { config: s.config, target: s.target.name });
+        const { entry } = await recordEvidence(r.statement, { config: s.config });
         ctx.out.result(() => {
           const rows = [['STEP', 'STATUS', 'WHY']];
           for (const x of r.results) rows.push([x.title, ctx.out.paint(x.status === 'pass' ? 'green' : x.status === 'skipped' ? 'yellow' : 'red', x.status), x.reason ?? '']);

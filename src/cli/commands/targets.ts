@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { resolveTargetName } from '../../config/load.js';
 import { loadCommandConfig } from '../config.js';
-import { targetsStatus, type TargetStatus } from '../../core/target-status.js';
+import { targetsStatus, type TargetStatus } from '../../project/target-status.js';
 import { ExitCode } from '../../errors.js';
 import { contextOf } from '../context.js';
 import { table, type Output } from '../output.js';

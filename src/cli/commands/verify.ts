@@ -1,9 +1,10 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { resolveTargetName } from '../../config/load.js';
-import { operatorName } from '../../core/collect.js';
+import { operatorName } from '../../evidence/statement.js';
 import { ExitCode } from '../../errors.js';
-import { writeAndRecordVerification } from '../../verify/report.js';
+import { recordEvidence } from '../../evidence/record.js';
+import { writeVerification } from '../../verify/report.js';
 import { loadProjectSettings } from '../../verify/settings.js';
 import { defaultReportPath, requireMustHaves, runVerify } from '../../verify/verify.js';
 import { loadCommandConfig } from '../config.js';
@@ -36,7 +37,8 @@ export function registerVerify(program: Command): void {
         operator: operatorName(),
       }).finally(() => progress.stop());
       const markdownPath = o.output === undefined ? defaultReportPath(config, spec) : path.resolve(options.cwd, o.output);
-      const { report, entry } = await writeAndRecordVerification(run, { config, markdownPath });
+      const { report, statement } = await writeVerification(run, { config, markdownPath });
+      const { entry } = await recordEvidence(statement, { config });
       const v = run.verdict;
       out.result(
         () =>

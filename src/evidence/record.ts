@@ -1,13 +1,19 @@
-// Writes an evidence statement through the one redactor, fail-closed: every string is redacted,
-// the redactions are listed in the record, the finished JSON and Markdown are scanned once more,
-// and only then is the record signed and chained.
+// The one recorder: every evidence record is written here, through the one redactor, fail-closed.
+// Every string is redacted, the redactions are listed in the record, the finished JSON and
+// Markdown are scanned once more, and only then is the record signed and chained. The ledger
+// line (kind, target, release, milestone, status) is read from the statement itself, so the two
+// cannot disagree.
+//
+// Who records: a use case builds its statement (`buildStatement`) and returns it; the command
+// that ran it records it. A deploy is that command for its milestones: each milestone's record is
+// written before the next milestone starts.
 import type { ResolvedConfig } from '../config/load.js';
-import type { EvidenceStatement, EvidencePredicate } from '../evidence/predicate-schema.js';
-import { renderEvidenceMarkdown } from '../evidence/render-markdown.js';
-import { serializeStatement } from '../evidence/statement.js';
-import { EvidenceStore, type AppendedEntry, type AppendMeta } from '../evidence/store.js';
 import { assertNoSecrets, redactor, redactValue, type Redactor } from '../redact/index.js';
 import { TOOL_VERSION } from '../version.js';
+import type { EvidencePredicate, EvidenceStatement } from './predicate-schema.js';
+import { renderEvidenceMarkdown } from './render-markdown.js';
+import { serializeStatement } from './statement.js';
+import { EvidenceStore, type AppendedEntry, type AppendMeta } from './store.js';
 
 export function redactStatement(statement: EvidenceStatement, r: Redactor = redactor): EvidenceStatement {
   const hits = new Map<string, number>();
@@ -22,11 +28,22 @@ export function redactStatement(statement: EvidenceStatement, r: Redactor = reda
 }
 
 export interface RecordOptions {
-  config: ResolvedConfig;
-  meta: Omit<AppendMeta, 'status'>;
+  config: Pick<ResolvedConfig, 'evidenceDir'>;
   /** SHIPPROOF_HOME override (tests). */
   home?: string;
   redactWith?: Redactor;
+}
+
+/** The ledger line of a statement. */
+export function ledgerMetaOf(statement: EvidenceStatement): AppendMeta {
+  const p = statement.predicate;
+  return {
+    kind: p.kind,
+    target: p.target.name,
+    status: p.status,
+    ...(p.release === undefined ? {} : { release: p.release }),
+    ...(p.milestone === undefined ? {} : { milestone: { number: p.milestone.number, id: p.milestone.id } }),
+  };
 }
 
 export async function recordEvidence(statement: EvidenceStatement, o: RecordOptions): Promise<{ entry: AppendedEntry; statement: EvidenceStatement }> {
@@ -38,6 +55,6 @@ export async function recordEvidence(statement: EvidenceStatement, o: RecordOpti
     toolVersion: TOOL_VERSION,
     ...(o.home === undefined ? {} : { home: o.home }),
   });
-  const entry = await store.append(clean, { ...o.meta, status: clean.predicate.status });
+  const entry = await store.append(clean, ledgerMetaOf(clean));
   return { entry, statement: clean };
 }
