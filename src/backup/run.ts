@@ -137,7 +137,15 @@ export async function runBackups(o: RunBackupsOptions): Promise<BackupRunResult>
         status: x.status === 'verified' ? 'pass' : 'fail',
         ...(x.reason ? { reason: x.reason } : {}),
         durationMs: 0,
-        observations: { destination: x.destination, sha256: x.sha256 ?? null, readBack: x.status === 'verified' },
+        observations: {
+          destination: x.destination,
+          sha256: x.sha256 ?? null,
+          readBack: x.status === 'verified',
+          ...(x.path ? { location: x.path } : {}),
+          ...(x.bytes !== undefined ? { bytes: x.bytes } : {}),
+          ...(x.versionId ? { versionId: x.versionId } : {}),
+          ...(x.retainUntil ? { retainUntil: x.retainUntil } : {}),
+        },
         commands: [],
       });
     }
