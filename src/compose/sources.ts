@@ -76,8 +76,8 @@ export class ComposeSources {
       this.errors.push(new ConfigError(`${from.what} names ${display}, which ${said}.`, { location: from.location, hint: 'Its path is relative to the folder of the file that names it.' }));
       return undefined;
     }
-    const { doc, lineCounter } = parseYaml(text, display);
-    const parsed: ParsedFile = { abs, display, doc, lineCounter, tree: toTree(doc, lineCounter, display) };
+    const { doc, lineCounter, aliases } = parseYaml(text, display);
+    const parsed: ParsedFile = { abs, display, doc, lineCounter, tree: toTree(doc, lineCounter, display, aliases) };
     this.cache.set(abs, parsed);
     this.files.push(parsed);
     return parsed;

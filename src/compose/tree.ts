@@ -1,7 +1,8 @@
 // A compose file as a plain tree whose every node remembers where it was written. YAML aliases and
 // `<<` merge keys are expanded here, and the Compose tags `!reset` / `!override` are kept on the
 // node they mark, so merging, `extends` and `include` can work on data and still point at lines.
-import { isAlias, isMap, isScalar, isSeq, type Document, type LineCounter } from 'yaml';
+import { isAlias, isMap, isScalar, isSeq, type Alias, type Document, type LineCounter } from 'yaml';
+import type { AliasTable } from '../config/yaml-bounds.js';
 import { nodePosition } from '../config/yaml-positions.js';
 import type { SourceLocation } from '../errors.js';
 
@@ -38,14 +39,16 @@ export interface PScalar extends Base {
 export type PNode = PMap | PSeq | PScalar;
 
 /** The tree of one parsed document; an empty document is an empty mapping. */
-export function toTree(doc: Document, lineCounter: LineCounter, file: string): PNode {
+export function toTree(doc: Document, lineCounter: LineCounter, file: string, aliases?: AliasTable): PNode {
+  // parseYaml's table resolves each alias in O(1); the library's Alias.resolve walks the document.
+  const resolve = (a: Alias): unknown => (aliases === undefined ? a.resolve(doc) : aliases.resolve(a));
   const loc = (node: unknown): SourceLocation => {
     const range = (node as { range?: readonly number[] } | null)?.range;
     return range === undefined ? { file, line: 1, column: 1 } : { file, ...nodePosition({ range }, lineCounter) };
   };
   const convert = (node: unknown, seen: ReadonlySet<unknown>): PNode => {
     if (isAlias(node)) {
-      const target = node.resolve(doc);
+      const target = resolve(node);
       // A self-referencing alias would loop; parseYaml already rejects a missing anchor.
       if (target === undefined || seen.has(target)) return { kind: 'scalar', value: null, loc: loc(node) };
       return convert(target, new Set([...seen, target]));
@@ -58,7 +61,7 @@ export function toTree(doc: Document, lineCounter: LineCounter, file: string): P
       for (const pair of node.items) {
         const keyText = isScalar(pair.key) ? pair.key.value : undefined;
         if (isScalar(pair.key) && (pair.key.source === '<<' || keyText === '<<')) {
-          const source = isAlias(pair.value) ? pair.value.resolve(doc) : pair.value;
+          const source = isAlias(pair.value) ? resolve(pair.value) : pair.value;
           for (const item of isSeq(source) ? source.items : [pair.value]) {
             const sub = convert(item, seen);
             if (sub.kind === 'map') merged.push(...sub.entries);

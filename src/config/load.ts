@@ -81,6 +81,8 @@ export interface ResolvedConfig {
   health: ResolvedProbe[];
   domains: string[];
   stateful: Record<string, StatefulOverride>;
+  /** `secrets.allowWeak`: env key -> why its weak value is accepted. */
+  allowWeakSecrets: Record<string, string>;
   /** As written: `dir` is absolute or relative to each target's appDir (see ResolvedTarget.backupsDir). */
   backups: ResolvedBackupsSection;
   /** Where a setting was written in shipproof.yaml; undefined for the embedded default. */
@@ -239,15 +241,21 @@ async function resolveConfig(parsed: ParsedConfig, ctx: ResolveContext): Promise
     health: parsed.health.map(({ timeout, interval, ...probe }) => ({ ...probe, timeoutMs: timeout, intervalMs: interval })),
     domains: parsed.domains,
     stateful: parsed.stateful,
+    allowWeakSecrets: parsed.secrets.allowWeak,
     backups: (() => {
       const { offsite, ...rest } = parsed.backups;
       return {
         ...rest,
+        ...(rest.identity ? { identity: localPath(rest.identity, ctx.rootDir) } : {}),
         ...(offsite === undefined
           ? {}
           : {
               offsite: offsite.map((d): OffsiteDestination =>
-                'pull' in d ? { kind: 'pull', dir: localPath(d.pull, ctx.rootDir) } : { kind: 'push', target: d.push, ...(d.dir ? { dir: d.dir } : {}) },
+                'pull' in d
+                  ? { kind: 'pull', dir: localPath(d.pull, ctx.rootDir) }
+                  : 'push' in d
+                    ? { kind: 'push', target: d.push, ...(d.dir ? { dir: d.dir } : {}) }
+                    : { kind: 's3', s3: { ...d.s3, ...(d.s3.credentialsFile ? { credentialsFile: localPath(d.s3.credentialsFile, ctx.rootDir) } : {}) } },
               ),
             }),
       };

@@ -228,7 +228,7 @@ function guessProbe(service: ComposeService): ProbeGuess | undefined {
   const tls = port.target === 443;
   return {
     name: service.name,
-    url: `${tls ? 'https' : 'http'}://localhost:${port.published}${inTest?.[2] ?? '/'}`,
+    url: `${tls ? 'https' : 'http'}://localhost:${port.published}${(inTest?.[2] ?? '/').replace(/[?#].*$/, '')}`, // the path only: a ?token= stays out of shipproof.yaml
     insecure: tls,
   };
 }

@@ -12,6 +12,7 @@ import { loadCompose } from '../compose/load.js';
 import type { ComposeProject as ComposeModel } from '../compose/model.js';
 import { recordEvidence } from '../evidence/record.js';
 import { buildStatement } from '../evidence/statement.js';
+import { changesSincePrevious, releaseSubjects } from '../evidence/release-changes.js';
 import type { ComposeContext } from '../docker/commands.js';
 import { composeUpCommand } from '../docker/commands.js';
 import { Docker } from '../docker/docker.js';
@@ -39,6 +40,8 @@ import { layout, type Layout } from './layout.js';
 import { acquireLock, releaseLock, type LockHolder } from './lock.js';
 import { readState, releasesToPrune, upsertRelease, writeState, type DeployState } from './state.js';
 import { ROLLBACK_FROM, STEPS, expectedServices, stepByRef } from './steps.js';
+import { preflightErrors } from '../core/preflight.js';
+import { throwIfErrors } from '../config/yaml-positions.js';
 
 export interface DeployOptions extends CreateTargetOptions {
   config: ResolvedConfig;
@@ -156,6 +159,7 @@ async function openSession(o: DeployOptions, changes = true): Promise<Session> {
   const target = resolveTargetName(o.config, o.targetName);
   if (changes) await evidencePreflight(o.config);
   const compose = await loadCompose(o.config.composeFiles);
+  if (changes) throwIfErrors(await preflightErrors(o.config, compose)); // what `check` rejects, before anything connects
   const bundle = await computeBundle({ config: o.config, compose, fingerprints: await envFingerprints(o.config) });
   const host = o.target ?? createTarget(target, o);
   const docker = new Docker(host);
@@ -274,7 +278,7 @@ async function runStep(s: Session, step: Step, notes: string[]): Promise<{ outco
     ...(notes.length ? { notes: [...notes] } : {}),
   });
   // A not-applicable step is recorded as skipped, never as passed.
-  if (outcome.status === 'skipped') st.predicate.status = 'skipped';
+  if (outcome.status === 'skipped') st.predicate.status = outcome.recordStatus ?? 'skipped';
   if (outcome.status === 'error' || outcome.status === 'fail') st.predicate.status = outcome.status === 'fail' ? 'failed' : 'error';
   const { entry } = await recordEvidence(st, { config: s.config });
   s.log(`  ${outcome.status}${outcome.reason ? `: ${outcome.reason}` : ''} (evidence #${entry.seq})`);
@@ -468,7 +472,12 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
         observations: { record: r.record ?? null },
         commands: [],
       }));
+      // Every bundle file and env fingerprint as a subject, so this record and the next can say what changed.
+      const subjects = [...statement(s, 'deploy', 'x', [], new Date()).subject, ...releaseSubjects(s.bundle.files, await envFingerprints(s.config))];
+      const changes = await changesSincePrevious(s.config.evidenceDir, s.target.name, s.bundle.releaseId, subjects);
       const st = statement(s, 'deploy', `Deploy of ${s.bundle.releaseId} to ${s.target.name}: ${outcome}`, summaryResults, new Date(), {
+        subjects,
+        ...(changes === undefined ? {} : { changes }),
         notes: [...notes, ...(rollback ? [`rolled back to ${rollback.to}: ${rollback.healthy ? 'healthy' : `NOT healthy (${rollback.reason ?? ''})`}`] : [])],
       });
       await recordEvidence(st, { config: s.config });

@@ -56,7 +56,7 @@ describe('loadConfig errors', () => {
     expect(error.message).toBe('Unknown key "taregts" in shipproof.yaml.');
     expect(error.location).toEqual({ file: 'shipproof.yaml', line: 2, column: 1 });
     expect(error.hint).toBe(
-      'Did you mean "targets"? Allowed here: project, compose, evidence, defaultTarget, targets, envFiles, health, domains, stateful, backups, deploy.',
+      'Did you mean "targets"? Allowed here: project, compose, evidence, defaultTarget, targets, envFiles, health, domains, secrets, stateful, backups, deploy.',
     );
     expect(error.exitCode).toBe(2);
   });
