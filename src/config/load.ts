@@ -246,11 +246,16 @@ async function resolveConfig(parsed: ParsedConfig, ctx: ResolveContext): Promise
       const { offsite, ...rest } = parsed.backups;
       return {
         ...rest,
+        ...(rest.identity ? { identity: localPath(rest.identity, ctx.rootDir) } : {}),
         ...(offsite === undefined
           ? {}
           : {
               offsite: offsite.map((d): OffsiteDestination =>
-                'pull' in d ? { kind: 'pull', dir: localPath(d.pull, ctx.rootDir) } : { kind: 'push', target: d.push, ...(d.dir ? { dir: d.dir } : {}) },
+                'pull' in d
+                  ? { kind: 'pull', dir: localPath(d.pull, ctx.rootDir) }
+                  : 'push' in d
+                    ? { kind: 'push', target: d.push, ...(d.dir ? { dir: d.dir } : {}) }
+                    : { kind: 's3', s3: { ...d.s3, ...(d.s3.credentialsFile ? { credentialsFile: localPath(d.s3.credentialsFile, ctx.rootDir) } : {}) } },
               ),
             }),
       };

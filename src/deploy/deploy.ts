@@ -278,7 +278,7 @@ async function runStep(s: Session, step: Step, notes: string[]): Promise<{ outco
     ...(notes.length ? { notes: [...notes] } : {}),
   });
   // A not-applicable step is recorded as skipped, never as passed.
-  if (outcome.status === 'skipped') st.predicate.status = 'skipped';
+  if (outcome.status === 'skipped') st.predicate.status = outcome.recordStatus ?? 'skipped';
   if (outcome.status === 'error' || outcome.status === 'fail') st.predicate.status = outcome.status === 'fail' ? 'failed' : 'error';
   const { entry } = await recordEvidence(st, { config: s.config });
   s.log(`  ${outcome.status}${outcome.reason ? `: ${outcome.reason}` : ''} (evidence #${entry.seq})`);

@@ -15,6 +15,7 @@ import {
   newIdentity,
   parseAge,
   pruneBackups,
+  type PruneResult,
   resolveBackupSettings,
   runBackups,
   type BackupSettings,
@@ -111,6 +112,21 @@ function addSettingFlags(cmd: Command): Command {
     .option('--sqlite-image <image>', 'helper image with sqlite3, sh and tar, for SQLite services whose container lacks them')
     .option('--offsite-pull <dir>', 'also copy each backup to this folder on this machine (verified by sha256); repeatable', collect)
     .option('--offsite-push <target[:dir]>', 'also copy each backup to another target from shipproof.yaml; repeatable', collect);
+}
+
+/** Retention of the S3 copies, one line per copy considered for deletion. */
+function s3PruneLines(r: PruneResult, out: Output): string[] {
+  return (r.s3 ?? []).flatMap((d) => {
+    if (d.error) return [out.paint('red', `${d.destination}: could not prune (${d.error})`)];
+    const lines = d.plan.decisions
+      .filter((x) => x.action === 'delete')
+      .map((x) => {
+        const o = d.outcomes.find((y) => y.id === x.id);
+        const state = d.dryRun ? 'would delete' : (o?.status ?? 'not deleted');
+        return `${d.destination} ${x.id}: ${out.paint(state === 'deleted' || state === 'retained' ? 'yellow' : state === 'would delete' ? 'yellow' : 'red', state)}${o && o.status !== 'deleted' ? ` (${o.reason})` : ''}`;
+      });
+    return [...lines, `${d.destination}: kept ${d.plan.decisions.filter((x) => x.action === 'keep').length}`];
+  });
 }
 
 function paintStatus(out: Output, status: string): string {
@@ -249,10 +265,11 @@ export function registerBackup(program: Command): void {
           return [
             r.plan.decisions.length ? table(rows) : 'No backups to consider.',
             ...r.plan.refused.map((x) => ctx.out.paint('red', `not pruned: ${x.reason}`)),
+            ...s3PruneLines(r, ctx.out),
             ...(r.dryRun ? ['dry run: nothing was deleted'] : []),
           ].join('\n');
         }, r);
-        if (r.failed.length || r.plan.refused.length) process.exitCode = ExitCode.checkFailed;
+        if (r.failed.length || r.plan.refused.length || r.s3?.some((x) => x.error || x.outcomes.some((y) => y.status === 'failed'))) process.exitCode = ExitCode.checkFailed;
       });
     });
 
