@@ -26,7 +26,7 @@ function res(id: string, status: CheckResult['status'], observations: Record<str
 }
 
 let clock = Date.parse('2026-11-20T10:00:00.000Z');
-function statement(o: { kind: string; title: string; release?: string; milestone?: { number: number; id: string }; results: CheckResult[]; subjects?: { name: string; sha: string }[]; notes?: string[]; ms?: number }): EvidenceStatement {
+function statement(o: { kind: string; title: string; release?: string; milestone?: { number: number; id: string }; results: CheckResult[]; subjects?: { name: string; sha: string }[]; notes?: string[]; ms?: number; changes?: NonNullable<EvidenceStatement['predicate']['changes']> }): EvidenceStatement {
   const started = new Date(clock);
   clock += o.ms ?? 2000;
   const count = (s: string) => o.results.filter((r) => r.status === s).length;
@@ -53,6 +53,7 @@ function statement(o: { kind: string; title: string; release?: string; milestone
       redactions: [],
       notCollected: [],
       ...(o.notes ? { notes: o.notes } : {}),
+      ...(o.changes ? { changes: o.changes } : {}),
     },
   };
 }
@@ -82,7 +83,8 @@ async function deployRelease(release: string, composeSha: string, backupBytes: n
   const file = `db-postgres-${release}.sql.gz`;
   await append(statement({ kind: 'milestone', title: `Milestone 9 of ${release}`, release, milestone: { number: 9, id: 'backup-runs' }, subjects, results: [res('backup.db', 'pass', { engine: 'postgres', file, bytes: backupBytes, sha256: SHA('c'), 'count.rows': backupBytes > 100 ? 40 : 0 })] }));
   await append(statement({ kind: 'milestone', title: `Milestone 10 of ${release}`, release, milestone: { number: 10, id: 'restore-rehearsal' }, subjects, results: [res('restore-rehearsal', 'pass', { [`db-postgres-${release}`]: 'data came back' })] }));
-  await append(statement({ kind: 'deploy', title: `Deploy of ${release} to prod: deployed`, release, results: [res('m1', 'pass')], ms: 0 }));
+  const changes = release === 'r-2' ? { against: 'r-1', files: { added: [], changed: ['app/static/index.html'], removed: [] }, services: ['web'], images: [], env: ['.env'] } : undefined;
+  await append(statement({ kind: 'deploy', title: `Deploy of ${release} to prod: deployed`, release, results: [res('m1', 'pass')], ms: 0, ...(changes ? { changes } : {}) }));
 }
 
 beforeAll(async () => {
@@ -193,6 +195,9 @@ describe('the pages', () => {
     const page = await (await get('/release/r-2')).text();
     expect(page.match(/<li><span class="status ok">passed<\/span> <strong>\d+\./g)).toHaveLength(10);
     expect(page).toMatch(/<code>compose.yaml<\/code><\/th><td><code>sha256:1111111111111111…<\/code><\/td><td><code>sha256:2222222222222222…/);
+    // The deploy record's own account of what changed comes first.
+    expect(page).toMatch(/files changed<\/th><td><code>app\/static\/index.html<\/code>/);
+    expect(page).toMatch(/env files changed \(by keyed fingerprint\)<\/th><td><code>.env<\/code>/);
     const r3 = await (await get('/release/r-3')).text();
     expect(r3).toMatch(/rolled back to <a href="\/release\/r-1">/);
     expect((await get('/release/nope')).status).toBe(404);

@@ -10,7 +10,7 @@ import { genericValue } from './generic.js';
 import { clock, layout, recordLink, releaseLink, status, type Html, type PageContext } from './layout.js';
 
 /** Predicate fields renderEvidenceMarkdown shows; any other field is listed under "More fields". */
-const RENDERED = new Set(['schemaVersion', 'kind', 'title', 'project', 'target', 'release', 'milestone', 'startedAt', 'finishedAt', 'toolVersion', 'operator', 'status', 'summary', 'results', 'redactions', 'notCollected', 'notes', 'approval']);
+const RENDERED = new Set(['schemaVersion', 'kind', 'title', 'project', 'target', 'release', 'milestone', 'startedAt', 'finishedAt', 'toolVersion', 'operator', 'status', 'summary', 'results', 'redactions', 'notCollected', 'notes', 'approval', 'rollback', 'changes']);
 const RESULT_RENDERED = new Set(['id', 'title', 'gate', 'status', 'reason', 'durationMs', 'observations', 'commands']);
 
 export function recordPage(ctx: PageContext, r: RecordView): Html {

@@ -2,6 +2,7 @@
 // changed against the release before it on the same target (from the records: bundle, compose
 // and config digests, images, env names — never values), and its deploy runs and rollbacks.
 import { html } from 'hono/html';
+import type { ReleaseChanges } from '../../evidence/predicate-schema.js';
 import { pred, releaseChanges, releasesOf, type ReleaseFacts } from '../facts.js';
 import { clock, duration, layout, recordLink, releaseLink, status, when, type Html, type PageContext } from './layout.js';
 
@@ -32,19 +33,22 @@ export function releasePage(ctx: PageContext, id: string): Html | undefined {
     const sameTarget = all.filter((x) => x.target === r.target);
     const prev = sameTarget[sameTarget.indexOf(r) - 1];
     const changes = releaseChanges(prev, r);
+    const recorded = [...r.runs].reverse().map((run) => pred(run.outcome)?.changes).find((c) => c !== undefined);
     return html`<section aria-labelledby="m-${r.target}"><h2 id="m-${r.target}">Milestones on <code>${r.target}</code></h2>
 <ol class="milestones" data-testid="milestones">${r.milestones.map(
       (m) => html`<li>${status(m.status)} <strong>${m.number}. ${m.title}</strong> <span class="muted">${duration(m.durationMs)}</span> ${m.record ? recordLink(m.record.entry.seq, `evidence #${m.record.entry.seq}`) : html`<span class="muted">no evidence</span>`}</li>`,
     )}</ol>
 </section>
-<section aria-labelledby="c-${r.target}"><h2 id="c-${r.target}">What changed since ${prev ? releaseLink(prev.release) : 'the start'}</h2>
+<section aria-labelledby="c-${r.target}"><h2 id="c-${r.target}">What changed since ${recorded ? releaseLink(recorded.against) : prev ? releaseLink(prev.release) : 'the start'}</h2>
+${recorded ? recordedChanges(recorded) : ''}
 ${
-  prev === undefined
+  recorded !== undefined
+    ? html`<details><summary>Every recorded fact that differs between the milestone records</summary>${factTable(prev, r, changes)}</details>`
+    : prev === undefined
     ? html`<p class="muted">This is the first release recorded on ${r.target}.</p>`
     : changes.length === 0
       ? html`<p class="muted">No recorded fact differs (bundle, compose and config digests, images, env names and fingerprints are the same).</p>`
-      : html`<table class="list" data-testid="changes"><thead><tr><th scope="col">Milestone</th><th scope="col">Fact</th><th scope="col">${prev.release}</th><th scope="col">${r.release}</th></tr></thead>
-<tbody>${changes.map((c) => html`<tr><td>${c.where}</td><th scope="row"><code>${c.key}</code></th><td>${c.before === undefined ? html`<span class="muted">absent</span>` : html`<code>${c.before}</code>`}</td><td>${c.after === undefined ? html`<span class="muted">absent</span>` : html`<code>${c.after}</code>`}</td></tr>`)}</tbody></table>`
+      : factTable(prev, r, changes)
 }
 <p class="muted">Env files appear by key names and keyed fingerprints only; their values never reach a record.</p>
 </section>
@@ -61,6 +65,27 @@ ${rolledBackTo(ctx, id)}
 </section>`;
   })}`;
   return layout(ctx, `Release ${id}`, body);
+}
+
+/** The deploy record's own account of what changed (bundle files, service configs, image digests, env fingerprints). */
+function recordedChanges(c: ReleaseChanges): Html {
+  const rows: [string, string[]][] = [
+    ['files added', c.files.added],
+    ['files changed', c.files.changed],
+    ['files removed', c.files.removed],
+    ['service configs changed', c.services],
+    ['images changed', c.images],
+    ['env files changed (by keyed fingerprint)', c.env],
+  ];
+  return html`<table class="list" data-testid="recorded-changes"><tbody>${rows.map(
+    ([what, list]) => html`<tr><th scope="row">${what}</th><td>${list.length === 0 ? html`<span class="muted">none</span>` : list.map((x) => html`<code>${x}</code> `)}</td></tr>`,
+  )}</tbody></table>`;
+}
+
+function factTable(prev: ReleaseFacts | undefined, r: ReleaseFacts, changes: ReturnType<typeof releaseChanges>): Html {
+  if (prev === undefined || changes.length === 0) return html`<p class="muted">No recorded fact differs between the milestone records.</p>`;
+  return html`<table class="list" data-testid="changes"><thead><tr><th scope="col">Milestone</th><th scope="col">Fact</th><th scope="col">${prev.release}</th><th scope="col">${r.release}</th></tr></thead>
+<tbody>${changes.map((c) => html`<tr><td>${c.where}</td><th scope="row"><code>${c.key}</code></th><td>${c.before === undefined ? html`<span class="muted">absent</span>` : html`<code>${c.before}</code>`}</td><td>${c.after === undefined ? html`<span class="muted">absent</span>` : html`<code>${c.after}</code>`}</td></tr>`)}</tbody></table>`;
 }
 
 /** Rollbacks that landed on this release (it was the last good one when a later release failed). */
