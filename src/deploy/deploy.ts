@@ -40,6 +40,8 @@ import { layout, type Layout } from './layout.js';
 import { acquireLock, releaseLock, type LockHolder } from './lock.js';
 import { readState, releasesToPrune, upsertRelease, writeState, type DeployState } from './state.js';
 import { ROLLBACK_FROM, STEPS, expectedServices, stepByRef } from './steps.js';
+import { preflightErrors } from '../core/preflight.js';
+import { throwIfErrors } from '../config/yaml-positions.js';
 
 export interface DeployOptions extends CreateTargetOptions {
   config: ResolvedConfig;
@@ -157,6 +159,7 @@ async function openSession(o: DeployOptions, changes = true): Promise<Session> {
   const target = resolveTargetName(o.config, o.targetName);
   if (changes) await evidencePreflight(o.config);
   const compose = await loadCompose(o.config.composeFiles);
+  if (changes) throwIfErrors(await preflightErrors(o.config, compose)); // what `check` rejects, before anything connects
   const bundle = await computeBundle({ config: o.config, compose, fingerprints: await envFingerprints(o.config) });
   const host = o.target ?? createTarget(target, o);
   const docker = new Docker(host);
@@ -275,7 +278,7 @@ async function runStep(s: Session, step: Step, notes: string[]): Promise<{ outco
     ...(notes.length ? { notes: [...notes] } : {}),
   });
   // A not-applicable step is recorded as skipped, never as passed.
-  if (outcome.status === 'skipped') st.predicate.status = 'skipped';
+  if (outcome.status === 'skipped') st.predicate.status = outcome.recordStatus ?? 'skipped';
   if (outcome.status === 'error' || outcome.status === 'fail') st.predicate.status = outcome.status === 'fail' ? 'failed' : 'error';
   const { entry } = await recordEvidence(st, { config: s.config });
   s.log(`  ${outcome.status}${outcome.reason ? `: ${outcome.reason}` : ''} (evidence #${entry.seq})`);

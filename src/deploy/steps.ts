@@ -2,7 +2,7 @@
 // compute and run commands through the StepContext; the runner (deploy.ts) guards, asks consent,
 // records evidence and rolls back.
 import { createHash } from 'node:crypto';
-import { ensureFreshBackup, newestVerifiedBackup, rehearseRestore, resolveBackupSettings, runBackups } from '../backup/index.js';
+import { ensureFreshBackup, newestVerifiedBackup, rehearseForDeploy, resolveBackupSettings, runBackups } from '../backup/index.js';
 import { detectStatefulServices } from '../compose/stateful.js';
 import { createReadStream } from 'node:fs';
 import { posix } from 'node:path';
@@ -30,6 +30,7 @@ import { httpHealthProbe } from '../probes/http-health.js';
 import { readContainers } from '../probes/stack.js';
 import { tlsProbe } from '../probes/tls.js';
 import type { Probe } from '../probes/types.js';
+import { secretStrengthProbe } from '../probes/secret-strength.js';
 import {
   containerLogsCommand,
   healthLogCommand,
@@ -255,10 +256,10 @@ const envFilesPresent: Step = {
 const hostEnvGates: Step = {
   ...meta(3),
   changes: false,
-  plan: (ctx) => [hostProbe, diskProbe, dockerEngineProbe, dockerDaemonProbe, composeProbe, envFilesProbe, dnsProbe].flatMap((p) => p.plan({ config: ctx.config, target: ctx.target, compose: ctx.compose }).map((c) => ({ argv: c.argv }))),
+  plan: (ctx) => [hostProbe, diskProbe, dockerEngineProbe, dockerDaemonProbe, composeProbe, envFilesProbe, dnsProbe, secretStrengthProbe].flatMap((p) => p.plan({ config: ctx.config, target: ctx.target, compose: ctx.compose }).map((c) => ({ argv: c.argv }))),
   async run(ctx) {
     const lint = lintGateResult(ctx.config); // lint errors fail this gate (src/lint/gate.ts)
-    return fromResults([...(await probeResults(ctx, [hostProbe, diskProbe, dockerEngineProbe, dockerDaemonProbe, composeProbe, envFilesProbe, dnsProbe])), await lint]);
+    return fromResults([...(await probeResults(ctx, [hostProbe, diskProbe, dockerEngineProbe, dockerDaemonProbe, composeProbe, envFilesProbe, dnsProbe, secretStrengthProbe])), await lint]);
   },
 };
 
@@ -485,16 +486,8 @@ const restoreRehearsal: Step = {
     }
     if (ids.length === 0) return { status: 'fail', reason: 'there is no backup to rehearse (milestone 9 has not produced one)', observations: {} };
     await ctx.confirm(`rehearse restoring ${ids.length} backup(s) into scratch containers`);
-    const observations: StepOutcome['observations'] = {};
-    const more: CheckResult[] = [];
-    const problems: string[] = [];
-    for (const id of ids) {
-      const r = await rehearseRestore({ config: ctx.config, target: ctx.target, host: ctx.host, docker: ctx.docker, backup: id });
-      observations[id.slice(0, 64)] = r.ok ? 'data came back' : `failed: ${r.mismatches.slice(0, 3).join('; ')}`;
-      more.push(...r.results);
-      if (!r.ok) problems.push(`${id}: ${r.results.find((x) => x.status !== 'pass' && x.status !== 'skipped')?.reason ?? r.mismatches[0] ?? 'failed'}`);
-    }
-    return problems.length ? { status: 'fail', reason: problems.join('; '), observations, more } : { status: 'pass', observations, more };
+    const { humanNeeded, ...outcome } = await rehearseForDeploy({ config: ctx.config, target: ctx.target, host: ctx.host, docker: ctx.docker, ids, onProgress: (l) => ctx.log(l) });
+    return humanNeeded ? { ...outcome, recordStatus: 'human_needed' } : outcome;
   },
 };
 
@@ -530,6 +523,7 @@ async function backupBeforeApply(ctx: StepContext): Promise<StepOutcome | undefi
     docker: ctx.docker,
     services: changed,
     maxAgeMs: settings.maxAgeMs,
+    reuseWithinMs: settings.reuseWithinMs,
     policy: settings.beforeApply,
     ...(settings.beforeApplyReason ? { reason: settings.beforeApplyReason } : {}),
     onProgress: (l) => ctx.log(l),
@@ -542,7 +536,7 @@ async function backupBeforeApply(ctx: StepContext): Promise<StepOutcome | undefi
       more: res.results,
     };
   }
-  return { status: 'pass', observations: { changedStatefulServices: changed, backups: res.decisions.map((d) => `${d.service}: ${d.outcome}`) }, more: res.results };
+  return { status: 'pass', observations: { changedStatefulServices: changed, backups: res.decisions.map((d) => `${d.service}: ${d.outcome}`), safetyBackups: res.decisions.flatMap((d) => (d.backup ? [`${d.service}: ${d.backup.id}`] : [])) }, more: res.results };
 }
 
 export const STEPS: Step[] = [
