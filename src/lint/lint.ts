@@ -22,8 +22,7 @@ export interface LintOptions {
   /** For `${…}` in image names. Default: none set. */
   variables?: Readonly<Record<string, string>>;
   /** Check env files on this server (existence and mode) instead of next to the compose file. */
-  /** releaseDir: where the release's compose files and env copies are on the server (default <appDir>/current). */
-  target?: { resolved: ResolvedTarget; host: Target; releaseDir?: string };
+  target?: { resolved: ResolvedTarget; host: Target };
   rules?: readonly LintRule[];
 }
 
@@ -73,7 +72,7 @@ export async function lintCompose(o: LintOptions): Promise<LintReport> {
     const wholeRuleOff = setting?.off === true && setting.services === undefined;
     let raw: RuleFinding[] = [];
     if (!wholeRuleOff) {
-      raw = rule.id === 'env-files-exist' && o.target !== undefined ? await envFilesOnTarget(ctx, o.target.resolved, o.target.host, o.target.releaseDir) : await rule.check(ctx);
+      raw = rule.id === 'env-files-exist' && o.target !== undefined ? await envFilesOnTarget(ctx, o.target.resolved, o.target.host) : await rule.check(ctx);
     }
     let hidden = 0;
     for (const f of raw) {

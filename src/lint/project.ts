@@ -18,8 +18,6 @@ export interface LintProjectOptions extends CreateTargetOptions {
   targetName?: string;
   /** Tests: a ready target. */
   target?: Target;
-  /** The release folder on the target whose env files count (milestone 3: the release being deployed). */
-  releaseDir?: string;
 }
 
 export async function lintProject(o: LintProjectOptions): Promise<LintReport> {
@@ -31,7 +29,7 @@ export async function lintProject(o: LintProjectOptions): Promise<LintReport> {
   const resolved = resolveTargetName(o.config, o.targetName);
   const host = o.target ?? createTarget(resolved, o);
   try {
-    return await lintCompose({ ...base, target: { resolved, host, ...(o.releaseDir ? { releaseDir: o.releaseDir } : {}) } });
+    return await lintCompose({ ...base, target: { resolved, host } });
   } finally {
     if (o.target === undefined) await host.close();
   }

@@ -42,8 +42,8 @@ export interface RemoteEnvFile {
 }
 
 /** The env files the target must hold: compose's (under <appDir>/current) and shipproof.yaml's envFiles. */
-export function remoteEnvFiles(ctx: LintContext, target: ResolvedTarget, releaseDir?: string): RemoteEnvFile[] {
-  const release = releaseDir ?? path.posix.join(target.appDir, 'current');
+export function remoteEnvFiles(ctx: LintContext, target: ResolvedTarget): RemoteEnvFile[] {
+  const release = path.posix.join(target.appDir, 'current');
   const relProject = path.relative(ctx.config.rootDir, ctx.model.projectDir).split(path.sep).join('/');
   const composeDir = relProject === '' || relProject.startsWith('..') ? release : path.posix.join(release, relProject);
   const files: RemoteEnvFile[] = [];
@@ -77,8 +77,8 @@ export function parseEnvFileModes(stdout: string, count: number): (string | unde
   return Array.from({ length: count }, (_, i) => lines[i]?.trim());
 }
 
-export async function envFilesOnTarget(ctx: LintContext, resolved: ResolvedTarget, target: Target, releaseDir?: string): Promise<RuleFinding[]> {
-  const files = remoteEnvFiles(ctx, resolved, releaseDir);
+export async function envFilesOnTarget(ctx: LintContext, resolved: ResolvedTarget, target: Target): Promise<RuleFinding[]> {
+  const files = remoteEnvFiles(ctx, resolved);
   if (files.length === 0) return [];
   const unique = [...new Set(files.map((f) => f.path))];
   const result = await target.exec(envFileModesCommand(unique), { timeoutMs: 30_000 });
