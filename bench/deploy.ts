@@ -3,6 +3,7 @@
 // no-op redeploy. Prints figures (median of BENCH_ROUNDS); asserts nothing.
 // Needs Docker and the offline images from scripts/setup-test-env.sh; uses HTTPS_PORT 28443.
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,12 +18,14 @@ const port = Number(process.env.HTTPS_PORT ?? 28443);
 execFileSync('bash', [join(EXAMPLE, 'build.sh')], { stdio: 'ignore' });
 execFileSync('npm', ['run', 'build'], { cwd: ROOT, stdio: 'ignore' });
 
+// Strong secrets: a weak one that also appears in a name ("bench" in "benchdeploy") is refused before anything changes.
+const pw = randomBytes(16).toString('hex');
 const dir = mkdtempSync(join(tmpdir(), 'shipproof-bench-deploy-'));
 const project = join(dir, 'project');
 cpSync(EXAMPLE, project, { recursive: true, filter: (s) => !/\/(docs|\.env)$/.test(s) });
 writeFileSync(
   join(project, '.env'),
-  `POSTGRES_USER=webapp\nPOSTGRES_PASSWORD=benchpw\nPOSTGRES_DB=webapp\nDATABASE_URL=postgres://webapp:benchpw@postgres:5432/webapp\nSESSION_SECRET=bench\nDOMAIN=localhost\nTLS_MODE=internal\nHTTP_PORT=${port + 1}\nHTTPS_PORT=${port}\nAPP_IMAGE=benchdeploy/app:latest\n${readFileSync(join(EXAMPLE, 'offline.env'), 'utf8')}`,
+  `POSTGRES_USER=webapp\nPOSTGRES_PASSWORD=${pw}\nPOSTGRES_DB=webapp\nDATABASE_URL=postgres://webapp:${pw}@postgres:5432/webapp\nSESSION_SECRET=${randomBytes(24).toString('hex')}\nDOMAIN=localhost\nTLS_MODE=internal\nHTTP_PORT=${port + 1}\nHTTPS_PORT=${port}\nAPP_IMAGE=benchdeploy/app:latest\n${readFileSync(join(EXAMPLE, 'offline.env'), 'utf8')}`,
   { mode: 0o600 },
 );
 writeFileSync(
@@ -62,7 +65,7 @@ function plain(): void {
   }
 }
 const env = { ...process.env, SHIPPROOF_HOME: join(dir, 'home') };
-const ship = (): void => void execFileSync('node', [CLI, 'deploy', '--yes'], { cwd: project, env, stdio: 'ignore' });
+const ship = (): void => void execFileSync('node', [CLI, 'deploy', '--yes'], { cwd: project, env, stdio: ['ignore', 'ignore', 'pipe'] });
 
 const plainMs: number[] = [];
 const shipMs: number[] = [];

@@ -1,8 +1,9 @@
 // Structured logs (pino): one JSON line per phase and action with its duration, for machines
 // and for later review. Every line passes the one redactor before it reaches the file.
-import { createWriteStream } from 'node:fs';
+import { createWriteStream, openSync } from 'node:fs';
 import { Writable } from 'node:stream';
 import { pino, type Logger } from 'pino';
+import { UsageError } from './errors.js';
 import { redactText } from './redact/index.js';
 
 export type { Logger };
@@ -10,7 +11,19 @@ export type { Logger };
 /** A logger writing redacted JSON lines to `file` (mode 0600), or a silent one. */
 export function createLogger(file?: string): Logger {
   if (file === undefined) return pino({ level: 'silent' });
-  const out = createWriteStream(file, { flags: 'a', mode: 0o600 });
+  // Opened now, so a missing folder or a directory is bad input before anything runs, not a
+  // stream 'error' event that crashes the process later.
+  let fd: number;
+  try {
+    fd = openSync(file, 'a', 0o600);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? 'unknown error';
+    throw new UsageError(`Cannot write the log file ${file} (${code}).`, {
+      hint: code === 'ENOENT' ? 'Its folder does not exist: create it, or pass another --log-file.' : 'Pass a path to a file you may write (not a folder).',
+      cause: error,
+    });
+  }
+  const out = createWriteStream(file, { fd, flags: 'a' });
   const redacting = new Writable({
     write(chunk: Buffer, _enc, cb) {
       out.write(redactText(chunk.toString('utf8')), cb);

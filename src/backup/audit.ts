@@ -8,6 +8,7 @@ import type { Target } from '../targets/target.js';
 import { volumeSizesCommand } from './commands.js';
 import { engineSpec } from './engines/index.js';
 import { liveServices, loadStateful } from './live.js';
+import type { NotDataMount } from '../compose/stateful.js';
 import { completeBackups, readBackupsFolder, type BackupsFolder, type ListedBackup } from './store.js';
 import type { Engine } from '../config/schema.js';
 
@@ -17,8 +18,12 @@ export const FUTURE_SKEW_MS = 5 * 60_000;
 export interface AuditRow {
   service: string;
   engine: Engine;
-  /** Where the engine came from: image, label, config, volume. */
+  /** Where the engine came from: image, label, config, volume, bind. */
   source: string;
+  /** Why the service counts as stateful, in a sentence. */
+  reason: string;
+  /** Bind-mounted data folders (source as written -> container path). */
+  binds: string[];
   procedure: string;
   tested: boolean;
   volumes: string[];
@@ -37,6 +42,10 @@ export interface AuditReport {
   backupsDir: string;
   folderExists: boolean;
   rows: AuditRow[];
+  /** Mounts judged not data (caches, build output, configuration), each with why. */
+  notData: NotDataMount[];
+  /** Services that keep nothing. */
+  stateless: string[];
   orphans: string[];
   unreadable: string[];
 }
@@ -69,7 +78,7 @@ export function newestVerified(folder: BackupsFolder, service: string, o: { rehe
 
 export async function backupAudit(o: { config: ResolvedConfig; target: ResolvedTarget; host: Target; docker: Docker; now?: Date }): Promise<AuditReport> {
   const now = (o.now ?? new Date()).getTime();
-  const { compose, stateful } = await loadStateful(o.config);
+  const { compose, stateful, classification } = await loadStateful(o.config);
   const [folder, lives, sizes] = await Promise.all([
     readBackupsFolder(o.host, o.target.backupsDir),
     liveServices({ host: o.host, docker: o.docker, project: o.config.project, compose, services: stateful }),
@@ -86,6 +95,8 @@ export async function backupAudit(o: { config: ResolvedConfig; target: ResolvedT
       service: s.service,
       engine: s.engine,
       source: s.source,
+      reason: s.reason,
+      binds: s.binds.map((b) => `${b.source} -> ${b.target}`),
       procedure: spec.procedure,
       tested: spec.tested,
       volumes: s.volumes,
@@ -112,9 +123,24 @@ export async function backupAudit(o: { config: ResolvedConfig; target: ResolvedT
     backupsDir: o.target.backupsDir,
     folderExists: folder.exists,
     rows,
+    notData: classification.notData,
+    stateless: classification.stateless,
     orphans: folder.orphans.map((x) => x.name),
     unreadable: folder.unreadable,
   };
+}
+
+/**
+ * What the audit says besides its table, so it never answers "none" without saying why: each
+ * stateful service's reason, each mount judged not data, and the services that keep nothing.
+ */
+export function auditExplanation(report: Pick<AuditReport, 'rows' | 'notData' | 'stateless'>): string[] {
+  const lines: string[] = [];
+  if (report.rows.length === 0) lines.push('No service keeps data that needs a backup:');
+  for (const r of report.rows) lines.push(`${r.service}: ${r.reason}.`);
+  for (const m of report.notData) lines.push(`${m.service}: ${m.source ?? '(anonymous)'} -> ${m.target} is not data (${m.reason}).`);
+  if (report.stateless.length > 0) lines.push(`No volumes or data folders: ${report.stateless.join(', ')}.`);
+  return lines;
 }
 
 export type FreshnessState = 'fresh' | 'stale' | 'missing' | 'future';

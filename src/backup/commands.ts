@@ -126,10 +126,12 @@ export function dockerExecCommand(container: string, argv: readonly string[], o:
 }
 
 export interface VolumeMountSpec {
-  /** Docker volume name. */
+  /** Docker volume name, or with `bind` an absolute folder on the host. */
   volume: string;
   target: string;
   readOnly?: boolean;
+  /** A bind mount of a host folder (the `files` engine) instead of a named volume. */
+  bind?: boolean;
 }
 
 export interface HelperRunOptions {
@@ -170,7 +172,7 @@ function runFlags(o: Omit<HelperRunOptions, 'argv' | 'image'>): string[] {
   flags.push('--network', o.network ?? 'none');
   for (const m of o.mounts ?? []) {
     if (m.volume.includes(',') || m.target.includes(',')) throw new Error('volume mounts with "," are not supported');
-    flags.push('--mount', `type=volume,source=${m.volume},target=${m.target}${m.readOnly ? ',readonly' : ''}`);
+    flags.push('--mount', `type=${m.bind ? 'bind' : 'volume'},source=${m.volume},target=${m.target}${m.readOnly ? ',readonly' : ''}`);
   }
   for (const e of o.env ?? []) flags.push('--env', e);
   if (o.user !== undefined) flags.push('--user', o.user);

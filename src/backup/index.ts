@@ -9,14 +9,19 @@ import { destinationLabel } from './offsite.js';
 import { applyPrune, planPrune, type PruneResult } from './retention.js';
 import { resolveBackupSettings, type BackupSettings } from './settings.js';
 import { readBackupsFolder, type BackupsFolder, type ListedBackup } from './store.js';
+import { pruneS3Copies } from './s3/offsite-s3.js';
 
 export { runBackups, type RunBackupsOptions, type BackupRunResult, type BackupOutcome } from './run.js';
 export { rehearseRestore, type RehearseOptions, type RehearsalResult } from './rehearse.js';
 export { restoreInto, type RestoreIntoOptions, type RestoreIntoResult } from './restore.js';
-export { backupAudit, backupStatus, freshness, formatAge, type AuditReport, type AuditRow, type StatusRow, type FreshnessState } from './audit.js';
+export { auditExplanation, backupAudit, backupStatus, freshness, formatAge, type AuditReport, type AuditRow, type StatusRow, type FreshnessState } from './audit.js';
 export { ensureFreshBackup, type EnsureFreshBackupOptions, type EnsureFreshBackupResult, type ServiceDecision } from './policy.js';
+export { rehearseForDeploy, operatorIdentity, IDENTITY_ENV, IDENTITY_FILE_ENV, type DeployRehearsalOutcome } from './deploy-rehearsal.js';
 export { resolveBackupSettings, parseAge, type BackupSettings, type BeforeApplyPolicy, type OffsiteDestination, type BackupsConfigExtension } from './settings.js';
 export { copyOffsite, type OffsiteOutcome } from './offsite.js';
+export { stageFromS3, pickS3Destination, s3Destinations, pruneS3Copies, type StagedBackup, type S3PruneResult } from './s3/offsite-s3.js';
+export { openS3, s3Label } from './s3/client.js';
+export { listS3Backups, type S3Backup } from './s3/store-s3.js';
 export { planPrune, applyPrune, type PrunePlan, type PruneResult, type RetentionPolicy } from './retention.js';
 export { readBackupsFolder, type BackupsFolder, type ListedBackup } from './store.js';
 export type { BackupManifest } from './manifest.js';
@@ -60,5 +65,7 @@ export async function pruneBackups(o: {
     o.now ?? new Date(),
     { ...(o.force ? { force: true } : {}), ...(o.services ? { services: o.services } : {}) },
   );
-  return applyPrune(o.host, folder, plan, o.dryRun === true);
+  const result = await applyPrune(o.host, folder, plan, o.dryRun === true);
+  result.s3 = await pruneS3Copies({ config: o.config, settings, now: o.now ?? new Date(), dryRun: o.dryRun === true, ...(o.force ? { force: true } : {}), ...(o.services ? { services: o.services } : {}) });
+  return result;
 }

@@ -3,7 +3,7 @@
 import type { ResolvedConfig } from '../config/load.js';
 import { loadCompose } from '../compose/load.js';
 import type { ComposeProject as ComposeModel } from '../compose/model.js';
-import { detectStatefulServices, type StatefulService } from '../compose/stateful.js';
+import { classifyServices, type Classification, type StatefulService } from '../compose/stateful.js';
 import type { Docker } from '../docker/docker.js';
 import type { ContainerInfo } from '../docker/parse.js';
 import { ShipproofError, UsageError } from '../errors.js';
@@ -43,10 +43,11 @@ export function parseMounts(json: string): Mount[] {
   );
 }
 
-export async function loadStateful(config: ResolvedConfig): Promise<{ compose: ComposeModel | undefined; stateful: StatefulService[] }> {
-  if (config.composeFiles.length === 0) return { compose: undefined, stateful: [] };
+export async function loadStateful(config: ResolvedConfig): Promise<{ compose: ComposeModel | undefined; stateful: StatefulService[]; classification: Classification }> {
+  if (config.composeFiles.length === 0) return { compose: undefined, stateful: [], classification: { stateful: [], notData: [], stateless: [] } };
   const compose = await loadCompose(config.composeFiles);
-  return { compose, stateful: detectStatefulServices(compose, config.stateful) };
+  const classification = classifyServices(compose, config.stateful);
+  return { compose, stateful: classification.stateful, classification };
 }
 
 /** The stateful services named (all when none are), or a UsageError naming the unknown one. */
@@ -94,11 +95,19 @@ export async function liveServices(o: {
       if (chosen) {
         const r = await o.host.exec(containerMountsCommand(chosen.id), { timeoutMs: 30_000 });
         const mounts = parseMounts(r.stdout);
-        volumes = s.volumes.flatMap((key) => {
+        // The `files` engine archives the host folders the container really bind-mounts.
+        const binds = s.binds.flatMap((b) => {
+          const m = mounts.find((x) => x.type === 'bind' && x.destination === b.target);
+          return m?.source ? [{ name: bindName(b.target), volume: m.source, destination: m.destination }] : [];
+        });
+        volumes = s.engine === 'files' ? binds : s.volumes.flatMap((key) => {
           const wanted = dockerVolumeName(o.compose, o.project, key);
           const m = mounts.find((x) => x.type === 'volume' && x.name === wanted) ?? mounts.find((x) => x.type === 'volume' && x.name?.endsWith(`_${key}`));
           return m?.name ? [{ name: key, volume: m.name, destination: m.destination }] : [];
         });
+      } else if (s.engine === 'files') {
+        // Without a container the host folders are not known for sure; the backup says so.
+        volumes = [];
       } else {
         const svc = o.compose?.services.find((x) => x.name === s.service);
         volumes = s.volumes.map((key) => ({
@@ -110,6 +119,11 @@ export async function liveServices(o: {
       return { stateful: s, container, volumes };
     }),
   );
+}
+
+/** "/var/lib/app/data" -> "var_lib_app_data": a folder name inside the archive. */
+function bindName(target: string): string {
+  return target.replace(/^\/+|\/+$/g, '').replace(/[^A-Za-z0-9_.-]+/g, '_') || 'root';
 }
 
 /** The image's id and repo digests; undefined when the host does not have it. */

@@ -115,10 +115,16 @@ export const offsiteRecordSchema = z.object({
   copies: z.array(
     z.object({
       destination: z.string(),
-      status: z.enum(['verified', 'failed']),
+      /** pruned: deleted by retention at the destination (S3). */
+      status: z.enum(['verified', 'failed', 'pruned']),
       at: iso,
       sha256: z.string().nullable(),
       reason: z.string().optional(),
+      /** Where the copy is (s3:<bucket>/<key>, a path), its size and, on S3, its version and lock. */
+      location: z.string().optional(),
+      bytes: z.int().min(0).optional(),
+      versionId: z.string().optional(),
+      retainUntil: z.string().optional(),
     }),
   ),
 });

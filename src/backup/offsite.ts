@@ -13,6 +13,8 @@ import { createTarget } from '../targets/create.js';
 import type { Target } from '../targets/target.js';
 import { parseSha256Output, prepareBackupsDirCommand, sha256Command } from './commands.js';
 import type { OffsiteRecord } from './manifest.js';
+import { openS3, s3Label, s3Reason } from './s3/client.js';
+import { copyToS3 } from './s3/store-s3.js';
 import { checksumName, manifestName } from './naming.js';
 import type { OffsiteDestination } from './settings.js';
 import { joinPath, recordPaths, writeRecord, type ListedBackup } from './store.js';
@@ -25,10 +27,14 @@ export interface OffsiteOutcome {
   sha256?: string;
   /** Where the data file is at the destination. */
   path?: string;
+  bytes?: number;
+  versionId?: string;
+  retainUntil?: string;
 }
 
 export function destinationLabel(d: OffsiteDestination, config: ResolvedConfig): string {
   if (d.kind === 'pull') return `local:${d.dir}`;
+  if (d.kind === 's3') return s3Label(d.s3);
   return `${d.target}:${d.dir ?? config.targets[d.target]?.backupsDir ?? '?'}`;
 }
 
@@ -97,9 +103,12 @@ export async function copyOffsite(o: {
   for (const d of o.destinations) {
     const label = destinationLabel(d, o.config);
     try {
-      let done: { path: string; sha256: string };
+      let done: { path: string; sha256: string; bytes?: number; versionId?: string; retainUntil?: string };
       if (d.kind === 'pull') done = await pull(o.host, o.backup, d.dir);
-      else {
+      else if (d.kind === 's3') {
+        const c = await copyToS3({ host: o.host, backup: o.backup, s3: await openS3(d.s3) });
+        done = { path: c.location, sha256: c.sha256, bytes: c.bytes, ...(c.versionId ? { versionId: c.versionId } : {}), ...(c.retainUntil ? { retainUntil: c.retainUntil } : {}) };
+      } else {
         const t = o.config.targets[d.target];
         if (!t) throw new Error(`there is no target "${d.target}" in shipproof.yaml`);
         const dest = (o.openTarget ?? ((x: ResolvedTarget) => createTarget(x)))(t);
@@ -109,9 +118,9 @@ export async function copyOffsite(o: {
           if (!o.openTarget) await dest.close();
         }
       }
-      outcomes.push({ id, destination: label, status: 'verified', sha256: done.sha256, path: done.path });
+      outcomes.push({ id, destination: label, status: 'verified', ...done });
     } catch (e) {
-      outcomes.push({ id, destination: label, status: 'failed', reason: e instanceof Error ? e.message : String(e) });
+      outcomes.push({ id, destination: label, status: 'failed', reason: d.kind === 's3' ? s3Reason(e) : e instanceof Error ? e.message : String(e) });
     }
   }
   // Remember the result next to the backup, merged with earlier copies.
@@ -122,7 +131,17 @@ export async function copyOffsite(o: {
     id,
     copies: [
       ...previous,
-      ...outcomes.map((x) => ({ destination: x.destination, status: x.status, at: now, sha256: x.sha256 ?? null, ...(x.reason ? { reason: x.reason.slice(0, 300) } : {}) })),
+      ...outcomes.map((x) => ({
+        destination: x.destination,
+        status: x.status,
+        at: now,
+        sha256: x.sha256 ?? null,
+        ...(x.reason ? { reason: x.reason.slice(0, 300) } : {}),
+        ...(x.path ? { location: x.path } : {}),
+        ...(x.bytes !== undefined ? { bytes: x.bytes } : {}),
+        ...(x.versionId ? { versionId: x.versionId } : {}),
+        ...(x.retainUntil ? { retainUntil: x.retainUntil } : {}),
+      })),
     ],
   };
   const srcDir = o.backup.path.slice(0, o.backup.path.length - o.backup.manifest.file.length - 1);

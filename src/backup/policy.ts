@@ -6,10 +6,10 @@ import type { Docker } from '../docker/docker.js';
 import { UsageError } from '../errors.js';
 import type { CheckResult } from '../evidence/predicate-schema.js';
 import type { Target } from '../targets/target.js';
-import { freshness, newestVerified, type FreshnessState } from './audit.js';
+import { formatAge, freshness, newestVerified, type FreshnessState } from './audit.js';
 import { loadStateful } from './live.js';
 import { runBackups, type BackupRunResult } from './run.js';
-import type { BackupSettings, BeforeApplyPolicy } from './settings.js';
+import { DEFAULT_REUSE_WITHIN_MS, type BackupSettings, type BeforeApplyPolicy } from './settings.js';
 import { readBackupsFolder } from './store.js';
 
 export interface EnsureFreshBackupOptions {
@@ -20,6 +20,8 @@ export interface EnsureFreshBackupOptions {
   /** The services the deploy is about to change; those that hold no data are ignored. */
   services: string[];
   maxAgeMs: number;
+  /** auto reuses a backup of the service only when it is younger than this (default 15 min). */
+  reuseWithinMs?: number;
   policy: BeforeApplyPolicy;
   /** Required with policy "off": why changing stateful services without a backup is acceptable. */
   reason?: string;
@@ -65,9 +67,18 @@ export async function ensureFreshBackup(o: EnsureFreshBackupOptions): Promise<En
       status: d.outcome === 'fresh' || d.outcome === 'taken' ? 'pass' : d.outcome === 'off' ? 'skipped' : 'fail',
       ...(d.outcome === 'fresh' || d.outcome === 'taken' ? {} : { reason: d.reason }),
       durationMs: 0,
-      observations: { policy: o.policy, found: d.found, outcome: d.outcome, backup: d.backup?.id ?? null, maxAgeHours: Math.round(o.maxAgeMs / 36_000) / 100 },
+      observations: {
+        policy: o.policy,
+        found: d.found,
+        outcome: d.outcome,
+        backup: d.backup?.id ?? null,
+        safetyBackup: d.backup ? `${d.backup.id} (${d.outcome === 'taken' ? 'taken for this change' : 'reused'}, created ${d.backup.createdAt})` : null,
+        maxAgeHours: Math.round(o.maxAgeMs / 36_000) / 100,
+        ...(o.policy === 'auto' ? { reuseWithinMinutes: Math.round((o.reuseWithinMs ?? DEFAULT_REUSE_WITHIN_MS) / 600) / 100 } : {}),
+      },
       commands: [],
     }));
+      for (const d of decisions) o.onProgress?.(describeDecision(d));
     return {
       ok: decisions.every((d) => d.outcome !== 'refused' && d.outcome !== 'failed'),
       policy: o.policy,
@@ -89,11 +100,20 @@ export async function ensureFreshBackup(o: EnsureFreshBackupOptions): Promise<En
   const folder = await readBackupsFolder(o.host, o.target.backupsDir);
   const decisions: ServiceDecision[] = [];
   const missing: string[] = [];
+  // auto takes a backup for this change unless one of the same service was taken moments ago
+  // (reuseWithin, default 15 min, and never beyond maxAge); require only checks for one within maxAge.
+  const reuseMs = o.policy === 'auto' ? Math.min(o.reuseWithinMs ?? DEFAULT_REUSE_WITHIN_MS, o.maxAgeMs) : o.maxAgeMs;
   for (const s of affected) {
     const newest = newestVerified(folder, s.service);
-    const f = freshness(newest, now, o.maxAgeMs);
+    const f = freshness(newest, now, reuseMs);
     if (f.state === 'fresh' && newest) {
-      decisions.push({ service: s.service, found: 'fresh', outcome: 'fresh', backup: { id: newest.manifest.id, createdAt: newest.manifest.createdAt }, reason: f.reason });
+      decisions.push({
+        service: s.service,
+        found: 'fresh',
+        outcome: 'fresh',
+        backup: { id: newest.manifest.id, createdAt: newest.manifest.createdAt },
+        reason: o.policy === 'auto' ? `reusing ${newest.manifest.id}, taken ${formatAge(now.getTime() - Date.parse(newest.manifest.createdAt))} ago (within reuseWithin ${formatAge(reuseMs)})` : f.reason,
+      });
     } else {
       missing.push(s.service);
       decisions.push({ service: s.service, found: f.state, outcome: 'refused', reason: `${f.reason}; policy ${o.policy}` });
@@ -129,4 +149,11 @@ export async function ensureFreshBackup(o: EnsureFreshBackupOptions): Promise<En
     }
   }
   return result(decisions, run);
+}
+
+/** One line for the terminal naming the safety backup (or why there is none). */
+export function describeDecision(d: ServiceDecision): string {
+  if (d.outcome === 'taken') return `safety backup of ${d.service}: ${d.backup?.id ?? '?'} (taken for this change)`;
+  if (d.outcome === 'fresh') return `safety backup of ${d.service}: ${d.backup?.id ?? '?'} (${d.reason})`;
+  return `no safety backup of ${d.service}: ${d.reason}`;
 }

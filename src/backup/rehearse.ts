@@ -38,6 +38,8 @@ export interface RehearseOptions {
   signal?: AbortSignal;
   onProgress?: (line: string) => void;
   operator?: string;
+  /** Results recorded before this run's own (e.g. the fetch from an off-site copy). */
+  prelude?: CheckResult[];
 }
 
 export interface RehearsalResult {
@@ -68,7 +70,7 @@ export async function rehearseRestore(o: RehearseOptions): Promise<RehearsalResu
   const spec = engineSpec(m.engine);
   const timeoutMs = o.timeoutMs ?? 6 * 3_600_000;
   const recorder = new CommandRecorder(o.signal ?? new AbortController().signal);
-  const results: CheckResult[] = [];
+  const results: CheckResult[] = [...(o.prelude ?? [])];
   const step = (id: string, title: string, status: CheckResult['status'], observations: Observations, reason: string | undefined, t0: number, commands = recorder.records.splice(0)): void => {
     results.push({ id, title, gate: true, status, ...(reason ? { reason } : {}), durationMs: Date.now() - t0, observations, commands });
   };

@@ -24,6 +24,7 @@ import { TarFingerprinter } from './fingerprint/tar.js';
 import type { Fingerprint, FingerprintSink, SqlFingerprint } from './fingerprint/types.js';
 import { liveServices, loadStateful, selectServices } from './live.js';
 import { runBackups, type BackupRunResult } from './run.js';
+import { dependentsOf, healthAfterRestore, readLinks, withDependentsStopped } from './dependents.js';
 import type { BackupSettings } from './settings.js';
 import { withVolumeUsersStopped } from './stop.js';
 import { FanOut, runPipeline } from './stream.js';
@@ -81,6 +82,8 @@ export interface RestoreIntoOptions {
   settings?: Partial<BackupSettings>;
   now?: Date;
   onProgress?: (line: string) => void;
+  /** Results recorded before this run's own (e.g. the fetch from an off-site copy). */
+  prelude?: CheckResult[];
 }
 
 export interface RestoreIntoResult {
@@ -88,6 +91,8 @@ export interface RestoreIntoResult {
   backup: ListedBackup;
   /** The backup taken of the service just before the restore. */
   safety?: BackupRunResult;
+  /** Its id: the way back if the restored data is not what was wanted. */
+  safetyBackup?: string;
   results: CheckResult[];
   mismatches: string[];
   statement: EvidenceStatement;
@@ -126,58 +131,92 @@ export async function restoreInto(o: RestoreIntoOptions): Promise<RestoreIntoRes
     throw new UsageError(`Restoring into ${o.service} changes live data and needs consent.`, { hint: 'Answer yes at the prompt, or pass --yes.' });
   }
 
-  const results: CheckResult[] = [];
+  const results: CheckResult[] = [...(o.prelude ?? [])];
   o.onProgress?.(`${o.service}: taking a backup before the restore`);
   const safety = await runBackups({ config: o.config, target: o.target, host: o.host, docker: o.docker, services: [o.service], prune: false, offsite: false, ...(o.settings ? { settings: o.settings } : {}), ...(o.now ? { now: o.now } : {}) });
   results.push(...safety.results.map((r) => ({ ...r, id: `before-restore.${r.id}`.slice(0, 80), title: `Before the restore: ${r.title}` })));
   let mismatches: string[] = [];
+  const safetyId = safety.backups.find((b) => b.status === 'passed')?.manifest?.id;
+  if (safetyId) o.onProgress?.(`${o.service}: safety backup ${safetyId}`);
   if (safety.ok) {
-    const [live] = await liveServices({ host: o.host, docker: o.docker, project: o.config.project, compose, services: [svc] });
-    const t0 = Date.now();
-    try {
-      if (!live) throw new ShipproofError(`${o.service} was not found.`);
-      let readBack: Fingerprint;
-      if (m.engine === 'redis') {
-        readBack = await restoreRedisInto(o, backup, live, compose, recorder);
-      } else if (m.engine === 'sqlite') {
-        readBack = await restoreSqliteInto(o, backup, live, compose, recorder);
-      } else if (m.engine === 'volume') {
-        const helper = m.restoreImage.id;
-        const outcome = await withVolumeUsersStopped({ host: o.host, docker: o.docker, project: o.config.project, compose, volumes: live.volumes, recorder }, async () => {
-          await restoreStream(o, backup, [volumeReplaceCommand(helper, live.volumes)], 'replace the volume contents', recorder);
-          return readLive(o.host, [volumeArchiveCommand(helper, live.volumes, { 'shipproof.restore': m.id })], new TarFingerprinter(), recorder);
-        });
-        if (outcome.error !== undefined) throw outcome.error;
-        if (outcome.restartProblem) throw new ShipproofError(`The data was restored, but ${outcome.restartProblem}.`);
-        readBack = outcome.value as Fingerprint;
-      } else {
-        const c = live.container;
-        if (!c?.running) throw new ShipproofError(`${o.service} is not running; start it before restoring into it.`);
-        if (m.engine === 'postgres') {
-          const dbs = (m.fingerprint as SqlFingerprint).databases;
-          const r = await restoreStream(o, backup, [dockerExecCommand(c.name, ['sh', '-c', PG_RESTORE_LIVE_SCRIPT, 'shipproof-pg-restore', ...dbs], { interactive: true })], 'psql restore', recorder);
-          const summary = parsePgRestoreMarkers(r);
-          if (summary && summary.unexpected > 0) throw new ShipproofError(`psql reported ${summary.unexpected} unexpected error(s)${summary.first ? `; the first: ${summary.first}` : ''}`);
-          readBack = await readLive(o.host, [pgDumpCommand(c.name)], new PgDumpFingerprinter(), recorder);
+    // The services that need this one are stopped first, so none writes to or holds
+    // connections into data being replaced; they start again after, and the stack is checked.
+    const dependents = dependentsOf(compose, await readLinks(o.config.composeFiles).catch(() => new Map<string, string[]>()), o.service);
+    if (dependents.length) o.onProgress?.(`stopping ${dependents.join(', ')} (they depend on ${o.service})`);
+    const td = Date.now();
+    const around = await withDependentsStopped({ host: o.host, docker: o.docker, project: o.config.project, compose, dependents, recorder }, async () => {
+      const [live] = await liveServices({ host: o.host, docker: o.docker, project: o.config.project, compose, services: [svc] });
+      const t0 = Date.now();
+      try {
+        if (!live) throw new ShipproofError(`${o.service} was not found.`);
+        let readBack: Fingerprint;
+        if (m.engine === 'redis') {
+          readBack = await restoreRedisInto(o, backup, live, compose, recorder);
+        } else if (m.engine === 'sqlite') {
+          readBack = await restoreSqliteInto(o, backup, live, compose, recorder);
+        } else if (m.engine === 'volume') {
+          const helper = m.restoreImage.id;
+          const outcome = await withVolumeUsersStopped({ host: o.host, docker: o.docker, project: o.config.project, compose, volumes: live.volumes, recorder }, async () => {
+            await restoreStream(o, backup, [volumeReplaceCommand(helper, live.volumes)], 'replace the volume contents', recorder);
+            return readLive(o.host, [volumeArchiveCommand(helper, live.volumes, { 'shipproof.restore': m.id })], new TarFingerprinter(), recorder);
+          });
+          if (outcome.error !== undefined) throw outcome.error;
+          if (outcome.restartProblem) throw new ShipproofError(`The data was restored, but ${outcome.restartProblem}.`);
+          readBack = outcome.value as Fingerprint;
         } else {
-          await restoreStream(o, backup, [dockerExecCommand(c.name, ['sh', '-c', MARIADB_RESTORE_LIVE_SCRIPT, 'shipproof-mariadb-restore'], { interactive: true })], 'mariadb restore', recorder);
-          readBack = await readLive(o.host, [mariadbDumpCommand(c.name, (m.fingerprint as SqlFingerprint).databases)], new MysqlDumpFingerprinter(), recorder);
+          const c = live.container;
+          if (!c?.running) throw new ShipproofError(`${o.service} is not running; start it before restoring into it.`);
+          if (m.engine === 'postgres') {
+            const dbs = (m.fingerprint as SqlFingerprint).databases;
+            const r = await restoreStream(o, backup, [dockerExecCommand(c.name, ['sh', '-c', PG_RESTORE_LIVE_SCRIPT, 'shipproof-pg-restore', ...dbs], { interactive: true })], 'psql restore', recorder);
+            const summary = parsePgRestoreMarkers(r);
+            if (summary && summary.unexpected > 0) throw new ShipproofError(`psql reported ${summary.unexpected} unexpected error(s)${summary.first ? `; the first: ${summary.first}` : ''}`);
+            readBack = await readLive(o.host, [pgDumpCommand(c.name)], new PgDumpFingerprinter(), recorder);
+          } else {
+            await restoreStream(o, backup, [dockerExecCommand(c.name, ['sh', '-c', MARIADB_RESTORE_LIVE_SCRIPT, 'shipproof-mariadb-restore'], { interactive: true })], 'mariadb restore', recorder);
+            readBack = await readLive(o.host, [mariadbDumpCommand(c.name, (m.fingerprint as SqlFingerprint).databases)], new MysqlDumpFingerprinter(), recorder);
+          }
         }
+        results.push({ id: 'restore', title: `Restore into ${o.service}`, gate: true, status: 'pass', durationMs: Date.now() - t0, observations: { backup: m.id, engine: m.engine }, commands: recorder.records.splice(0) });
+        mismatches = compareFingerprints(m.fingerprint, readBack);
+        results.push({
+          id: 'verify',
+          title: `${o.service} holds the backup's data`,
+          gate: true,
+          status: mismatches.length ? 'fail' : 'pass',
+          ...(mismatches.length ? { reason: `the live data differs from the backup (the service may have written since): ${summarizeMismatches(mismatches, 3).join('; ')}` } : {}),
+          durationMs: 0,
+          observations: { mismatches: mismatches.length },
+          commands: [],
+        });
+      } catch (e) {
+        results.push({ id: 'restore', title: `Restore into ${o.service}`, gate: true, status: 'fail', reason: message(e), durationMs: Date.now() - t0, observations: { backup: m.id }, commands: recorder.records.splice(0) });
       }
-      results.push({ id: 'restore', title: `Restore into ${o.service}`, gate: true, status: 'pass', durationMs: Date.now() - t0, observations: { backup: m.id, engine: m.engine }, commands: recorder.records.splice(0) });
-      mismatches = compareFingerprints(m.fingerprint, readBack);
+    });
+    results.push({
+      id: 'dependents',
+      title: `Services that depend on ${o.service} stopped during the restore and started again`,
+      gate: true,
+      status: around.error !== undefined || around.restartProblem ? 'fail' : dependents.length ? 'pass' : 'skipped',
+      ...(around.error !== undefined ? { reason: message(around.error) } : around.restartProblem ? { reason: around.restartProblem } : dependents.length ? {} : { reason: `no service depends on ${o.service}` }),
+      durationMs: Date.now() - td,
+      observations: { dependents, stopped: around.stopped.map((c) => c.name) },
+      commands: [],
+    });
+    if (results.every((r) => r.status !== 'fail' && r.status !== 'error')) {
+      o.onProgress?.('health gate');
+      const tg = Date.now();
+      const verdict = await healthAfterRestore({ config: o.config, compose, docker: o.docker, host: o.host, recorder });
       results.push({
-        id: 'verify',
-        title: `${o.service} holds the backup's data`,
+        id: 'health-gate',
+        title: 'Health gate after the restore',
         gate: true,
-        status: mismatches.length ? 'fail' : 'pass',
-        ...(mismatches.length ? { reason: `the live data differs from the backup (the service may have written since): ${summarizeMismatches(mismatches, 3).join('; ')}` } : {}),
-        durationMs: 0,
-        observations: { mismatches: mismatches.length },
-        commands: [],
+        status: verdict.passed ? 'pass' : 'fail',
+        ...(verdict.passed ? {} : { reason: verdict.reason ?? 'the health gate failed' }),
+        durationMs: Date.now() - tg,
+        observations: { checks: verdict.checks, ...Object.fromEntries(Object.entries(verdict.services).map(([k, v]) => [`service.${k}`, v])) },
+        commands: recorder.records.splice(0),
       });
-    } catch (e) {
-      results.push({ id: 'restore', title: `Restore into ${o.service}`, gate: true, status: 'fail', reason: message(e), durationMs: Date.now() - t0, observations: { backup: m.id }, commands: recorder.records.splice(0) });
     }
   }
   const ok = safety.ok && results.every((r) => r.status !== 'fail' && r.status !== 'error');
@@ -191,9 +230,9 @@ export async function restoreInto(o: RestoreIntoOptions): Promise<RestoreIntoRes
     finishedAt: new Date(),
     results,
     subjects: [{ name: m.file, digest: { sha256: m.sha256 } }],
-    notes: safety.ok ? [] : ['the restore did not run: the backup taken first failed'],
+    notes: safety.ok ? [`safety backup taken before the restore: ${safetyId ?? '?'}`] : ['the restore did not run: the backup taken first failed'],
   });
-  return { ok, backup, safety, results, mismatches, statement };
+  return { ok, backup, safety, ...(safetyId ? { safetyBackup: safetyId } : {}), results, mismatches, statement };
 }
 
 function volumeReplaceCommand(image: string, volumes: readonly DataVolume[]): string[] {

@@ -103,6 +103,8 @@ export interface PruneResult {
   dryRun: boolean;
   deleted: string[];
   failed: { id: string; reason: string }[];
+  /** Retention of the S3 copies (see s3/offsite-s3.ts), one entry per destination. */
+  s3?: { destination: string; dryRun: boolean; plan: PrunePlan; outcomes: ({ id: string; status: 'deleted' } | { id: string; status: 'retained' | 'failed'; reason: string })[]; error?: string }[];
 }
 
 /** Deletes what the plan says (the manifest first, so a half-deleted backup is never listed as one). */

@@ -22,6 +22,7 @@ import { liveServices, loadStateful, requireVolumes, resolveImage, selectService
 import type { BackupManifest, LastRunRecord } from './manifest.js';
 import { backupFileName, backupId, checksumLine, freeStamp, lastRunName, PARTIAL_SUFFIX } from './naming.js';
 import { copyOffsite, destinationLabel, type OffsiteOutcome } from './offsite.js';
+import { pruneS3Copies } from './s3/offsite-s3.js';
 import { applyPrune, planPrune, type PruneResult } from './retention.js';
 import { resolveBackupSettings, type BackupSettings } from './settings.js';
 import { withVolumeUsersStopped, type StoppedContainer } from './stop.js';
@@ -136,7 +137,15 @@ export async function runBackups(o: RunBackupsOptions): Promise<BackupRunResult>
         status: x.status === 'verified' ? 'pass' : 'fail',
         ...(x.reason ? { reason: x.reason } : {}),
         durationMs: 0,
-        observations: { destination: x.destination, sha256: x.sha256 ?? null, readBack: x.status === 'verified' },
+        observations: {
+          destination: x.destination,
+          sha256: x.sha256 ?? null,
+          readBack: x.status === 'verified',
+          ...(x.path ? { location: x.path } : {}),
+          ...(x.bytes !== undefined ? { bytes: x.bytes } : {}),
+          ...(x.versionId ? { versionId: x.versionId } : {}),
+          ...(x.retainUntil ? { retainUntil: x.retainUntil } : {}),
+        },
         commands: [],
       });
     }
@@ -161,6 +170,7 @@ export async function runBackups(o: RunBackupsOptions): Promise<BackupRunResult>
         { services: chosen.map((s) => s.service) },
       );
       prune = await applyPrune(o.host, fresh, plan, false);
+      prune.s3 = await pruneS3Copies({ config: o.config, settings, now, dryRun: false, services: chosen.map((s) => s.service) });
       for (const r of plan.refused) notes.push(`not pruned: ${r.reason}`);
       results.push({
         id: 'prune',

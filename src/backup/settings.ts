@@ -19,6 +19,10 @@ export interface BackupSettings {
   maxAgeMs: number;
   beforeApply: BeforeApplyPolicy;
   beforeApplyReason?: string;
+  /** beforeApply auto reuses a backup of the same data only when it is younger than this. */
+  reuseWithinMs: number;
+  /** age identity file on the operator's machine (for rehearsals of encrypted backups). */
+  identityFile?: string;
   /** age recipients (age1…); empty = not encrypted. */
   encryptTo: string[];
   offsite: OffsiteDestination[];
@@ -34,6 +38,7 @@ export interface BackupSettings {
 }
 
 export const DEFAULT_MAX_AGE_MS = 26 * 3_600_000;
+export const DEFAULT_REUSE_WITHIN_MS = 15 * 60_000;
 export const DEFAULT_VOLUME_IMAGE = 'busybox:1.36';
 
 const RECIPIENT = /^age1[0-9a-z]{20,}$/;
@@ -46,6 +51,8 @@ export function resolveBackupSettings(config: ResolvedConfig, overrides: Partial
     ...(ext.keepDays !== undefined ? { keepDays: ext.keepDays } : {}),
     maxAgeMs: ext.maxAge ?? DEFAULT_MAX_AGE_MS,
     beforeApply: before.policy ?? 'auto',
+    reuseWithinMs: ext.reuseWithin ?? DEFAULT_REUSE_WITHIN_MS,
+    ...(ext.identity !== undefined ? { identityFile: ext.identity } : {}),
     ...(before.reason !== undefined ? { beforeApplyReason: before.reason } : {}),
     encryptTo: ext.encryptTo ?? [],
     offsite: ext.offsite ?? [],

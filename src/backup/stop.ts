@@ -83,7 +83,7 @@ export async function withVolumeUsersStopped<T>(
   return outcome;
 }
 
-async function startWithRetry(host: Target, recorder: CommandRecorder, id: string): Promise<boolean> {
+export async function startWithRetry(host: Target, recorder: CommandRecorder, id: string): Promise<boolean> {
   for (let attempt = 1; attempt <= RESTART_ATTEMPTS; attempt++) {
     try {
       const r = await recorder.run(host, startContainersCommand([id]), { timeoutMs: 120_000 });

@@ -1,6 +1,6 @@
 // Everything the CLI prints goes through here: human text by default, JSON with --json, colour
 // only on a terminal and never with NO_COLOR, and every line through the one redactor.
-import { redactText, redactValue } from '../redact/index.js';
+import { redactedJson, redactText } from '../redact/index.js';
 
 export interface OutputOptions {
   json: boolean;
@@ -36,8 +36,8 @@ export class Output {
 
   /** The machine result (printed only with --json). */
   json(value: unknown): void {
-    // Values are redacted before serialising, so a marker never breaks the JSON; the text is scanned once more.
-    if (this.options.json) this.out.write(`${redactText(JSON.stringify(redactValue(value), null, 2))}\n`);
+    // Values are redacted before serialising and the text once more without touching its structure.
+    if (this.options.json) this.out.write(`${redactedJson(value)}\n`);
   }
 
   /** Human output, or the JSON value with --json. */

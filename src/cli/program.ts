@@ -1,7 +1,7 @@
 // The command-line layer: parses arguments and prints. Decisions live in the use-case folders
 // (src/deploy, src/collect, src/backup, src/verify, src/handover, src/project).
 import { Command, CommanderError, Option } from 'commander';
-import { ExitCode } from '../errors.js';
+import { ExitCode, UsageError } from '../errors.js';
 import { TOOL_VERSION } from '../version.js';
 import { registerCheck } from './commands/check.js';
 import { registerInit } from './commands/init.js';
@@ -18,6 +18,7 @@ import { registerHandover } from './commands/handover.js';
 import { registerBackup } from './commands/backup.js';
 import { registerRestore } from './commands/restore.js';
 import { registerDown } from './commands/down.js';
+import { registerDashboard } from './commands/dashboard.js';
 import { handleError } from './handle-error.js';
 
 export function buildProgram(): Command {
@@ -34,14 +35,22 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   for (const register of [registerInit, registerCheck, registerSchema, registerTargets, registerPlan, registerCollect, registerEvidence, registerDeploy, registerVerify, registerLint, registerPin, registerHandover, registerBackup, registerRestore, registerDown]) register(program);
+  registerDashboard(program);
   return program;
 }
 
 /** Runs the CLI and returns the exit code (the caller sets process.exitCode). */
 export async function runCli(argv: readonly string[]): Promise<number> {
   const program = buildProgram();
-  program.configureOutput({ writeErr: (s) => process.stderr.write(s) });
   const wantsJson = argv.includes('--json');
+  // With --json a usage error is printed as JSON below, not as commander's text.
+  const output = { writeErr: (s: string) => (wantsJson ? true : process.stderr.write(s)) };
+  // Subcommands copied the output settings when they were created: set them on every one.
+  const configure = (c: Command): void => {
+    c.configureOutput(output);
+    c.commands.forEach(configure);
+  };
+  configure(program);
   const debug = argv.includes('--debug');
   try {
     await program.parseAsync(argv as string[]);
@@ -50,6 +59,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     if (e instanceof CommanderError) {
       // --help and --version end through here too.
       if (e.exitCode === 0) return ExitCode.ok;
+      if (wantsJson) return handleError(new UsageError(e.message.replace(/^error: /, '')), { json: true, debug });
       return ExitCode.badInput;
     }
     return handleError(e, { json: wantsJson, debug });

@@ -3,6 +3,7 @@
 // are never kept: only names, whether a value is written, and whether it looks like a secret.
 import type { SourceLocation } from '../errors.js';
 import { classifyKeyName, findPatternMatches } from '../redact/index.js';
+import { isNonSecretValue } from './secret-values.js';
 
 export interface ComposeProject {
   /** Absolute paths, in the order they were merged. */
@@ -11,13 +12,15 @@ export interface ComposeProject {
   projectDir: string;
   /** Top-level `name:`, when set. */
   name?: string;
+  /** The name Compose gives the project (COMPOSE_PROJECT_NAME, `name:`, or the folder), normalised. */
+  projectName?: string;
   /** In the order they first appear. */
   services: ComposeService[];
   /** Top-level named volumes. */
   volumes: ComposeVolume[];
   /** `${VAR}` / `$VAR` references anywhere in the files, one entry per variable name. */
   interpolation: InterpolationVariable[];
-  /** Things read but not followed (e.g. `include:`, `extends:`). */
+  /** Things worth knowing that are not errors (e.g. a feature Compose v1 cannot read). */
   warnings: { message: string; location: SourceLocation }[];
 }
 
@@ -236,7 +239,7 @@ export function refIsRequired(ref: InterpolationRef): boolean {
 }
 
 /** `text` with each outermost reference replaced by `replace(ref)`, and `$$` unescaped. */
-function replaceInterpolations(text: string, replace: (ref: InterpolationRef) => string): string {
+export function replaceInterpolations(text: string, replace: (ref: InterpolationRef) => string): string {
   let out = '';
   let last = 0;
   for (const ref of scanInterpolations(text, 0, false)) {
@@ -372,6 +375,7 @@ export function describeEnvValue(
   const hasLiteralValue = literal.trim() !== '';
   // A secret-sounding name with any literal value, or a value shaped like a credential (a password
   // inside a URL, a token), by the same rules the redactor uses.
-  const looksLikeSecret = hasLiteralValue && (classifyKeyName(name).secret || findPatternMatches(literal).length > 0);
+  // A path to a secret file or an auth mechanism's name sits where secrets sit but is not one.
+  const looksLikeSecret = hasLiteralValue && !isNonSecretValue(literal) && (classifyKeyName(name).secret || findPatternMatches(literal).length > 0);
   return { hasValue: true, hasLiteralValue, looksLikeSecret };
 }

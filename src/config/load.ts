@@ -4,6 +4,7 @@
 import { readFile, stat } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import path from 'node:path';
+import { composeDefaults, composeProjectName, OVERRIDE_FILE_NAMES } from '../compose/project-defaults.js';
 import { ConfigError, UsageError, type SourceLocation } from '../errors.js';
 import { suggestionHint } from './did-you-mean.js';
 import {
@@ -80,6 +81,8 @@ export interface ResolvedConfig {
   health: ResolvedProbe[];
   domains: string[];
   stateful: Record<string, StatefulOverride>;
+  /** `secrets.allowWeak`: env key -> why its weak value is accepted. */
+  allowWeakSecrets: Record<string, string>;
   /** As written: `dir` is absolute or relative to each target's appDir (see ResolvedTarget.backupsDir). */
   backups: ResolvedBackupsSection;
   /** Where a setting was written in shipproof.yaml; undefined for the embedded default. */
@@ -193,8 +196,12 @@ interface ResolveContext {
 
 async function resolveConfig(parsed: ParsedConfig, ctx: ResolveContext): Promise<ResolvedConfig> {
   const locate: ResolvedConfig['locate'] = ctx.locate ?? (() => undefined);
+  // COMPOSE_FILE and COMPOSE_PROJECT_NAME (environment or .env) and `name:` count as in Compose.
+  const composeEnv = await composeDefaults(ctx.rootDir);
+  const composeFiles = await resolveComposeFiles(parsed.compose ?? composeEnv.files, ctx, locate, parsed.compose === undefined && composeEnv.files !== undefined);
+  const composeName = await composeProjectName(composeFiles, ctx.rootDir, composeEnv.env);
   const shared: TargetDefaults = {
-    project: parsed.project ?? defaultProjectName(ctx.rootDir),
+    project: parsed.project ?? (PROJECT_NAME_PATTERN.test(composeName) ? composeName : defaultProjectName(ctx.rootDir)),
     rootDir: ctx.rootDir,
     backupsDir: parsed.backups.dir,
   };
@@ -215,7 +222,7 @@ async function resolveConfig(parsed: ParsedConfig, ctx: ResolveContext): Promise
     configPath: ctx.configPath,
     rootDir: ctx.rootDir,
     project: shared.project,
-    composeFiles: await resolveComposeFiles(parsed.compose, ctx, locate),
+    composeFiles,
     evidenceDir: localPath(parsed.evidence, ctx.rootDir),
     defaultTarget,
     targets,
@@ -237,15 +244,21 @@ async function resolveConfig(parsed: ParsedConfig, ctx: ResolveContext): Promise
     health: parsed.health.map(({ timeout, interval, ...probe }) => ({ ...probe, timeoutMs: timeout, intervalMs: interval })),
     domains: parsed.domains,
     stateful: parsed.stateful,
+    allowWeakSecrets: parsed.secrets.allowWeak,
     backups: (() => {
       const { offsite, ...rest } = parsed.backups;
       return {
         ...rest,
+        ...(rest.identity ? { identity: localPath(rest.identity, ctx.rootDir) } : {}),
         ...(offsite === undefined
           ? {}
           : {
               offsite: offsite.map((d): OffsiteDestination =>
-                'pull' in d ? { kind: 'pull', dir: localPath(d.pull, ctx.rootDir) } : { kind: 'push', target: d.push, ...(d.dir ? { dir: d.dir } : {}) },
+                'pull' in d
+                  ? { kind: 'pull', dir: localPath(d.pull, ctx.rootDir) }
+                  : 'push' in d
+                    ? { kind: 'push', target: d.push, ...(d.dir ? { dir: d.dir } : {}) }
+                    : { kind: 's3', s3: { ...d.s3, ...(d.s3.credentialsFile ? { credentialsFile: localPath(d.s3.credentialsFile, ctx.rootDir) } : {}) } },
               ),
             }),
       };
@@ -263,16 +276,18 @@ interface TargetDefaults {
 
 type ParsedTarget = NonNullable<ParsedConfig['targets']>[string];
 
+/** Where releases live when a target sets no appDir: per kind of target. */
+export function defaultAppDir(kind: 'local' | 'ssh', project: string): string {
+  return kind === 'local' ? path.join(homedir(), '.local', 'share', 'shipproof', project) : `/opt/${project}`;
+}
+
 function resolveTarget(name: string, entry: ParsedTarget, shared: TargetDefaults): ResolvedTarget {
   const backups = entry.backupsDir ?? shared.backupsDir ?? 'backups';
   if (entry.host.kind === 'local') {
-    const appDir =
-      entry.appDir === undefined
-        ? path.join(homedir(), '.local', 'share', 'shipproof', shared.project)
-        : localPath(entry.appDir, shared.rootDir);
+    const appDir = entry.appDir === undefined ? defaultAppDir('local', shared.project) : localPath(entry.appDir, shared.rootDir);
     return { name, kind: 'local', appDir, backupsDir: localPath(backups, appDir) };
   }
-  const appDir = entry.appDir ?? `/opt/${shared.project}`;
+  const appDir = entry.appDir ?? defaultAppDir('ssh', shared.project);
   return {
     name,
     kind: 'ssh',
@@ -302,16 +317,27 @@ async function resolveComposeFiles(
   compose: ParsedConfig['compose'],
   ctx: ResolveContext,
   locate: ResolvedConfig['locate'],
+  fromEnv = false,
 ): Promise<string[]> {
-  if (compose === undefined) return [await requireComposeFile(ctx.rootDir, ctx.cwd, ctx.configPath)];
+  if (compose === undefined) {
+    const main = await requireComposeFile(ctx.rootDir, ctx.cwd, ctx.configPath);
+    // Compose also reads the override file beside the default one.
+    for (const name of OVERRIDE_FILE_NAMES) {
+      const candidate = path.join(path.dirname(main), name);
+      if (await isFile(candidate)) return [main, candidate];
+    }
+    return [main];
+  }
   const listed = typeof compose === 'string' ? [compose] : compose;
   const files: string[] = [];
   for (const [index, file] of listed.entries()) {
     const absolute = localPath(file, ctx.rootDir);
     if (!(await isFile(absolute))) {
       throw new ConfigError(`Compose file "${file}" does not exist.`, {
-        location: locate(typeof compose === 'string' ? ['compose'] : ['compose', index]),
-        hint: `Paths in "compose" are relative to the folder of ${CONFIG_FILE_NAME} (${displayPath(ctx.cwd, ctx.rootDir)}).`,
+        location: fromEnv ? { file: displayPath(ctx.cwd, path.join(ctx.rootDir, '.env')) } : locate(typeof compose === 'string' ? ['compose'] : ['compose', index]),
+        hint: fromEnv
+          ? 'It is named by COMPOSE_FILE (in the environment or .env); paths there are relative to the project folder.'
+          : `Paths in "compose" are relative to the folder of ${CONFIG_FILE_NAME} (${displayPath(ctx.cwd, ctx.rootDir)}).`,
       });
     }
     files.push(absolute);

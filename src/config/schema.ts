@@ -8,6 +8,7 @@ import { DOMAIN_PATTERN, nonEmpty, PROJECT_NAME_PATTERN } from './sections/commo
 import { deploySchema } from './sections/deploy.js';
 import { envFileSchema } from './sections/env-files.js';
 import { healthSchema } from './sections/health.js';
+import { secretsSchema } from './sections/secrets.js';
 import { statefulSchema } from './sections/stateful.js';
 import { targetsSchema } from './sections/targets.js';
 import { keysAt } from './yaml-schema.js';
@@ -64,6 +65,7 @@ export const configSchema = z
         })
         .default([])
         .meta({ title: 'Domains', description: 'Domains the reverse proxy must serve with a valid TLS certificate.' }),
+      secrets: secretsSchema,
       stateful: statefulSchema.default({}),
       backups: backupsSchema,
       deploy: deploySchema,

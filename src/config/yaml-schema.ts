@@ -19,7 +19,8 @@ export interface ParsedYamlFile<T> {
 /** Parses `text` (shown as `file`) and validates it; throws ConfigError (with `more`) on any problem. */
 export function parseYamlWithSchema<S extends z.ZodType>(text: string, file: string, schema: S): ParsedYamlFile<z.output<S>> {
   const { doc, lineCounter } = parseYaml(text, file);
-  const data: unknown = doc.toJS() ?? {};
+  // Aliases were bounded by parseYaml (checkBounds), so the library's own cap is not needed.
+  const data: unknown = doc.toJS({ maxAliasCount: -1 }) ?? {};
   const locate: Locate = (at, target = 'value') => ({ file, ...pick(locatePath(doc, lineCounter, at, target)) });
   const result = schema.safeParse(data);
   if (!result.success) {

@@ -1,13 +1,15 @@
 // `shipproof init`: a commented shipproof.yaml guessed from the compose file. The text is a
 // hand-written template so every section explains itself; the guesses are filled in.
+import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { stringify } from 'yaml';
 import { loadCompose } from '../compose/load.js';
 import type { ComposeProject, ComposeService, PortMapping } from '../compose/model.js';
 import { detectStatefulServices, type StatefulService } from '../compose/stateful.js';
-import { CONFIG_FILE_NAME, defaultProjectName, requireComposeFile } from '../config/load.js';
-import { PROJECT_NAME_PATTERN } from '../config/schema.js';
+import { composeDefaults, OVERRIDE_FILE_NAMES } from '../compose/project-defaults.js';
+import { CONFIG_FILE_NAME, defaultAppDir, defaultProjectName, requireComposeFile } from '../config/load.js';
+import { ENGINES, PROJECT_NAME_PATTERN } from '../config/schema.js';
 import { UsageError } from '../errors.js';
 import { writeFileAtomic } from '../evidence/atomic-write.js';
 
@@ -19,11 +21,15 @@ export interface InitInput {
   compose: ComposeProject;
   /** Variable names from the `.example` file of each env file, keyed by the env_file path as written in compose. */
   envExampleKeys?: Record<string, string[]>;
+  /** Variable names (never values) of the env files that exist here, keyed like envExampleKeys; `.env` for the interpolation file. */
+  localEnvKeys?: Record<string, string[]>;
 }
 
 interface EnvFileGuess {
   path: string;
   required: string[];
+  /** The local file to upload, relative to shipproof.yaml, when it exists here. */
+  source?: string;
   /** Where the names came from, for the comment. */
   sources: string[];
 }
@@ -37,7 +43,9 @@ interface ProbeGuess {
 /** The commented shipproof.yaml for a project. Pure: reads nothing. */
 export function renderInitConfig(input: InitInput): string {
   const { compose } = input;
-  const project = compose.name !== undefined && PROJECT_NAME_PATTERN.test(compose.name) ? compose.name : defaultProjectName(input.rootDir);
+  // The name Compose itself would use (COMPOSE_PROJECT_NAME, name:, the folder), so labels match.
+  const named = compose.projectName ?? compose.name;
+  const project = named !== undefined && PROJECT_NAME_PATTERN.test(named) ? named : defaultProjectName(input.rootDir);
   const composePaths = input.composeFiles.map((file) => toPosix(path.relative(input.rootDir, file)));
   const envFiles = guessEnvFiles(input);
   const probes = compose.services.flatMap((service) => guessProbe(service) ?? []);
@@ -64,7 +72,8 @@ export function renderInitConfig(input: InitInput): string {
     '#     host: ssh://deploy@staging.example.com',
     '#     identity: ~/.ssh/id_ed25519     # else the SSH agent (SSH_AUTH_SOCK)',
     '#     acceptNewHostKey: false         # trust a host key seen for the first time',
-    `#     appDir: /opt/${project}   # default /opt/<project>`,
+    `#     appDir: ${defaultAppDir('ssh', project)}   # default on an ssh target: ${defaultAppDir('ssh', '<project>')}`,
+    `# (local deploys default to ${defaultAppDir('local', '<project>').replace(/^.*\/\.local\//, '~/.local/')})`,
     '# defaultTarget: prod                 # default: the only server, else local',
     '',
     ...renderEnvFiles(envFiles),
@@ -88,19 +97,22 @@ export function renderInitConfig(input: InitInput): string {
 export interface InitOptions {
   cwd: string;
   force?: boolean;
+  /** --compose FILE (repeatable), relative to cwd. Default: COMPOSE_FILE, else compose.yaml and its override. */
+  composeFiles?: string[];
 }
 
 /** Writes shipproof.yaml into `cwd`; refuses to replace one unless `force`. */
 export async function initProject(opts: InitOptions): Promise<{ path: string; content: string }> {
   const rootDir = path.resolve(opts.cwd);
   const target = path.join(rootDir, CONFIG_FILE_NAME);
-  const composeFile = await requireComposeFile(rootDir, opts.cwd);
-  const compose = await loadCompose([composeFile], { cwd: opts.cwd });
+  const composeFiles = await chooseComposeFiles(rootDir, opts);
+  const compose = await loadCompose(composeFiles, { cwd: opts.cwd });
   const content = renderInitConfig({
     rootDir,
-    composeFiles: [composeFile],
+    composeFiles,
     compose,
     envExampleKeys: await readEnvExamples(compose),
+    localEnvKeys: await readLocalEnvNames(compose),
   });
   try {
     // Exclusive refuses an existing file in the same step that writes: no window between check and write.
@@ -112,6 +124,31 @@ export async function initProject(opts: InitOptions): Promise<{ path: string; co
     });
   }
   return { path: target, content };
+}
+
+/** The files Compose would read here, or the ones named with --compose. */
+async function chooseComposeFiles(rootDir: string, opts: InitOptions): Promise<string[]> {
+  if (opts.composeFiles !== undefined && opts.composeFiles.length > 0) {
+    const files = opts.composeFiles.map((f) => path.resolve(opts.cwd, f));
+    const missing = files.find((f) => !existsSync(f));
+    if (missing !== undefined) throw new UsageError(`Compose file ${path.relative(opts.cwd, missing) || missing} does not exist.`, { hint: 'Paths given with --compose are relative to the current folder.' });
+    return files;
+  }
+  const fromEnv = (await composeDefaults(rootDir)).files;
+  if (fromEnv !== undefined) return fromEnv.map((f) => path.resolve(rootDir, f));
+  const main = await requireComposeFile(rootDir, opts.cwd);
+  const override = OVERRIDE_FILE_NAMES.map((n) => path.join(path.dirname(main), n)).find((f) => existsSync(f));
+  return override === undefined ? [main] : [main, override];
+}
+
+/** Names (never values) in the env files that exist on this machine, and in the project's `.env`. */
+export async function readLocalEnvNames(compose: ComposeProject): Promise<Record<string, string[]>> {
+  const out: Record<string, string[]> = {};
+  for (const envPath of [...usedEnvFiles(compose), '.env']) {
+    const text = await readFile(path.resolve(compose.projectDir, envPath), 'utf8').catch(() => undefined);
+    if (text !== undefined) out[envPath] = envFileNames(text);
+  }
+  return out;
 }
 
 /**
@@ -149,23 +186,34 @@ function usedEnvFiles(compose: ComposeProject): string[] {
 
 function guessEnvFiles(input: InitInput): EnvFileGuess[] {
   const { compose } = input;
+  // `${VAR}` references are filled from the project folder's `.env` (Compose's interpolation file),
+  // not from the services' env_file entries; COMPOSE_* settings there are Compose's own.
   const fromRefs = compose.interpolation.filter((v) => !v.hasDefault).map((v) => v.name);
-  const files = usedEnvFiles(compose);
-  // `${VAR}` references are filled from the env file given to `docker compose --env-file`, which is
-  // usually the first one the services use; with none, compose reads `.env`.
-  if (files.length === 0) {
-    return fromRefs.length === 0 ? [] : [{ path: '.env', required: fromRefs, sources: ['${VAR} references in the compose file'] }];
-  }
-  return files.map((file, index) => {
-    const example = input.envExampleKeys?.[file] ?? [];
-    const refs = index === 0 ? fromRefs : [];
-    const sources = [
-      ...(example.length > 0 ? ['its .example file'] : []),
-      ...(refs.length > 0 ? ['${VAR} references in the compose file'] : []),
-    ];
+  const guesses: EnvFileGuess[] = [];
+  const seen = new Set<string>();
+  for (const file of usedEnvFiles(compose)) {
     const onServer = toPosix(path.relative(input.rootDir, path.resolve(compose.projectDir, file)));
-    return { path: onServer, required: [...new Set([...example, ...refs])], sources };
-  });
+    if (seen.has(onServer)) continue;
+    seen.add(onServer);
+    guesses.push(guessOne(input, file, onServer, onServer === '.env' ? fromRefs : []));
+  }
+  const dotenv = toPosix(path.relative(input.rootDir, path.join(compose.projectDir, '.env')));
+  if (!seen.has(dotenv) && (fromRefs.length > 0 || input.localEnvKeys?.['.env'] !== undefined)) {
+    guesses.push(guessOne(input, '.env', dotenv, fromRefs));
+  }
+  return guesses;
+}
+
+function guessOne(input: InitInput, key: string, onServer: string, refs: readonly string[]): EnvFileGuess {
+  const example = input.envExampleKeys?.[key] ?? [];
+  const local = (input.localEnvKeys?.[key] ?? []).filter((n) => !n.startsWith('COMPOSE_'));
+  const sources = [
+    ...(local.length > 0 ? ['the local file (names only)'] : []),
+    ...(example.length > 0 ? ['its .example file'] : []),
+    ...(refs.length > 0 ? ['${VAR} references in the compose file'] : []),
+  ];
+  const exists = input.localEnvKeys?.[key] !== undefined;
+  return { path: onServer, required: [...new Set([...local, ...example, ...refs])], sources, ...(exists ? { source: onServer } : {}) };
 }
 
 /** A probe for a service with a healthcheck and a published TCP port, at the path its healthcheck uses. */
@@ -180,7 +228,7 @@ function guessProbe(service: ComposeService): ProbeGuess | undefined {
   const tls = port.target === 443;
   return {
     name: service.name,
-    url: `${tls ? 'https' : 'http'}://localhost:${port.published}${inTest?.[2] ?? '/'}`,
+    url: `${tls ? 'https' : 'http'}://localhost:${port.published}${(inTest?.[2] ?? '/').replace(/[?#].*$/, '')}`, // the path only: a ?token= stays out of shipproof.yaml
     insecure: tls,
   };
 }
@@ -196,6 +244,7 @@ function renderEnvFiles(envFiles: readonly EnvFileGuess[]): string[] {
   const lines = [...head, 'envFiles:'];
   for (const file of envFiles) {
     lines.push(`  - path: ${scalar(file.path)}`);
+    if (file.source !== undefined) lines.push(`    source: ${scalar(file.source)}   # exists here: uploaded (0600) when the server lacks it or holds another version`);
     if (file.required.length === 0) {
       lines.push('    required: []');
       continue;
@@ -231,7 +280,7 @@ function renderStateful(services: readonly StatefulService[]): string[] {
   const head = [
     '# Services that hold data, and how they are backed up. `name: false` marks a service as',
     '# not stateful; `{ engine: volume, stop: true }` stops it while its files are copied.',
-    '# The engines are postgres, mariadb, redis, sqlite, volume, vault, minio and mongodb.',
+    `# The engines are ${ENGINES.join(', ')}.`,
   ];
   if (services.length === 0) return [...head, '# stateful:', '#   db: { engine: postgres }'];
   const lines = [...head, 'stateful:'];
@@ -241,7 +290,9 @@ function renderStateful(services: readonly StatefulService[]): string[] {
         ? `image ${s.image ?? ''}`.trim()
         : s.source === 'volume'
           ? `named volume${s.volumes.length > 1 ? 's' : ''} ${s.volumes.join(', ')}`
-          : `label shipproof.engine`;
+          : s.source === 'bind'
+            ? `bind-mounted folder${s.binds.length > 1 ? 's' : ''} ${s.binds.map((b) => b.source).join(', ')}`
+            : `label shipproof.engine`;
     lines.push(`  ${scalar(s.service)}: { engine: ${s.engine} }   # from ${why}`);
   }
   return lines;

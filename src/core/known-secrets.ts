@@ -1,16 +1,13 @@
 // Registers the secrets this machine knows with the one redactor, before anything is printed or
 // written: values of local env files in the project folder, and private keys the config points at.
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import type { ResolvedConfig } from '../config/load.js';
+import { envFilesIn, isEnvFileName, knownSecretValues } from '../config/secret-values.js';
+
 import { classifyKeyName, looksLikeSecretValue, parseEnvValues, redactor, type Redactor } from '../redact/index.js';
 
-/** `.env`, `.env.prod`, `prod.env` — but not examples or templates, which hold no secrets. */
-export function isEnvFileName(name: string): boolean {
-  if (/\.(example|sample|template|dist)$/i.test(name)) return false;
-  return /^\.env(\..+)?$/.test(name) || /\.env$/.test(name);
-}
-
+export { isEnvFileName };
 /**
  * Registers the values of an env file that are secrets: those under a secret-sounding name, and
  * any that look like one (long, high entropy or mixed classes). Plain settings such as
@@ -42,12 +39,35 @@ export function registerEnvValues(text: string, label: string, into: Redactor = 
   return added;
 }
 
+/** Env files next to shipproof.yaml (`.env`, `prod.env`...), registered before the config is even valid. */
+export async function registerEnvFilesIn(dir: string, into: Redactor = redactor): Promise<number> {
+  let added = 0;
+  for (const file of await envFilesIn(dir)) {
+    const text = await readFile(file, 'utf8').catch(() => undefined);
+    if (text !== undefined) added += registerEnvValues(text, `env:${path.basename(file)}`, into);
+  }
+  return added;
+}
+
+/**
+ * Registers every secret the project's files hold: env files (next to shipproof.yaml, uploaded
+ * `source:` files, compose `env_file:`) and literal compose `environment:` values. A weak value
+ * shipproof.yaml allows (`secrets.allowWeak`) is not registered: it cannot be redacted without
+ * blanking ordinary words, and the fail-closed scan must agree with the redactor about it.
+ */
 export async function registerKnownSecrets(config: ResolvedConfig, into: Redactor = redactor): Promise<number> {
   let added = 0;
-  const names = await readdir(config.rootDir).catch(() => [] as string[]);
-  for (const name of names.filter(isEnvFileName)) {
-    const text = await readFile(join(config.rootDir, name), 'utf8').catch(() => undefined);
-    if (text !== undefined) added += registerEnvValues(text, `env:${name}`, into);
+  const allowed = config.allowWeakSecrets;
+  for (const s of await knownSecretValues(config)) {
+    if (allowed[s.key] !== undefined) continue;
+    const label = `${s.from}:${path.relative(config.rootDir, s.file) || path.basename(s.file)}:${s.key}`;
+    const secretName = classifyKeyName(s.key).secret;
+    for (const value of s.values) {
+      if (secretName || (looksLikeSecretValue(value) && !looksLikeSetting(value))) {
+        into.addSecret(value, label);
+        added++;
+      }
+    }
   }
   for (const t of Object.values(config.targets)) {
     if (t.kind !== 'ssh' || t.identityFile === undefined) continue;

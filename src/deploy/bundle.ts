@@ -4,7 +4,7 @@
 // same source always makes the same release (idempotent re-deploys).
 import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
-import { lstat, readdir, readFile, stat } from 'node:fs/promises';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResolvedConfig } from '../config/load.js';
 import type { ComposeProject as ComposeModel } from '../compose/model.js';
@@ -45,9 +45,13 @@ async function hashFile(file: string): Promise<string> {
 
 type Ignore = (relToContext: string) => boolean;
 
-/** The context's .dockerignore with Docker's own matching rules (@balena/dockerignore mirrors them). */
-async function dockerIgnore(dir: string): Promise<Ignore> {
-  const text = await readFile(path.join(dir, '.dockerignore'), 'utf8').catch(() => '');
+/**
+ * The context's ignore file with Docker's own matching rules (@balena/dockerignore mirrors them):
+ * BuildKit's `<Dockerfile>.dockerignore` beside the Dockerfile wins over `.dockerignore`.
+ */
+async function dockerIgnore(dir: string, dockerfile = 'Dockerfile'): Promise<Ignore> {
+  const specific = await readFile(`${path.resolve(dir, dockerfile)}.dockerignore`, 'utf8').catch(() => undefined);
+  const text = specific ?? (await readFile(path.join(dir, '.dockerignore'), 'utf8').catch(() => ''));
   const ig = dockerignoreModule.default({}).add(text);
   return (rel) => rel !== '' && ig.ignores(rel);
 }
@@ -103,9 +107,10 @@ export async function computeBundle({ config, compose, fingerprints = [] }: Bund
     if (s.build) {
       const ctx = path.resolve(compose.projectDir, s.build.context);
       inside(ctx, `The build context of ${s.name}`);
-      await walk(root, ctx, files, excluded, await dockerIgnore(ctx), ctx);
-      // Docker always sends the Dockerfile and .dockerignore, whatever .dockerignore says.
-      for (const always of [s.build.dockerfile ?? 'Dockerfile', '.dockerignore']) {
+      await walk(root, ctx, files, excluded, await dockerIgnore(ctx, s.build.dockerfile), ctx);
+      // Docker always sends the Dockerfile and its ignore files, whatever they say.
+      const dockerfile = s.build.dockerfile ?? 'Dockerfile';
+      for (const always of [dockerfile, `${dockerfile}.dockerignore`, '.dockerignore']) {
         const abs = path.resolve(ctx, always);
         if (await stat(abs).then((x) => x.isFile(), () => false)) files.set(inside(abs, 'The Dockerfile'), abs);
       }
@@ -124,8 +129,19 @@ export async function computeBundle({ config, compose, fingerprints = [] }: Bund
   const sorted = [...files.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const out: BundleFile[] = [];
   const total = createHash('sha256');
+  const rootReal = await realpath(root).catch(() => root);
   for (const [rel, abs] of sorted) {
-    const st = await lstat(abs);
+    // Every file must really live inside the project: a link (or a linked folder above it) to
+    // /etc/shadow would otherwise be read here and sent to the server. `check` names the setting.
+    const real = await realpath(abs);
+    const realRel = path.relative(rootReal, real);
+    if (realRel.startsWith('..') || path.isAbsolute(realRel)) {
+      throw new ConfigError(`${rel} is a symbolic link (or lies under one) to ${real}, outside the project folder, so it cannot be part of a release.`, {
+        hint: 'Copy the file into the project. Run `shipproof check` to see which setting names it.',
+      });
+    }
+    // Links inside the project travel as the plain file they point at.
+    const st = await stat(abs);
     const sha256 = await hashFile(abs);
     const mode = st.mode & 0o777;
     out.push({ rel, abs, mode, size: st.size, sha256 });

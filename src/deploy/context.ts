@@ -53,6 +53,8 @@ export interface StepOutcome {
   observations: Record<string, ObservationValue>;
   /** Extra results (e.g. the probes a gate ran), recorded beside the step's own. */
   more?: CheckResult[];
+  /** The record's status when it is not implied by `status` (a skipped step that needs a person). */
+  recordStatus?: 'human_needed';
 }
 
 export type PlanContext = Pick<StepContext, 'config' | 'compose' | 'bundle' | 'release' | 'target' | 'layout' | 'composeFor' | 'composeLive'>;

@@ -20,6 +20,10 @@ import { ConsentDeclinedError, closeSession, openSession, runner, stepContext, t
 import { readState, releaseOf, releasesToPrune, upsertRelease, type DeployState } from './state.js';
 import { ROLLBACK_FROM, STEPS, expectedServices, stepByRef } from './steps.js';
 import { guardProblems, ledgerTable } from './guards.js';
+import { changesSincePrevious, releaseSubjects } from '../evidence/release-changes.js';
+import { preflightErrors } from '../core/preflight.js';
+import { throwIfErrors } from '../config/yaml-positions.js';
+import { envFingerprints } from './session.js';
 import { listMountsCommand } from './commands.js';
 
 export { ConsentDeclinedError, envFingerprints, type DeployOptions } from './session.js';
@@ -89,7 +93,7 @@ async function runStep(s: Session, step: Step, notes: string[], onTouch: () => v
     commands: recorder.records,
   };
   // A not-applicable step is recorded as skipped, never as passed.
-  const recordStatus = outcome.status === 'skipped' ? 'skipped' : outcome.status === 'fail' ? 'failed' : outcome.status === 'error' ? 'error' : undefined;
+  const recordStatus = outcome.status === 'skipped' ? (outcome.recordStatus ?? 'skipped') : outcome.status === 'fail' ? 'failed' : outcome.status === 'error' ? 'error' : outcome.recordStatus;
   const st = statement(s, 'milestone', `Milestone ${step.number}: ${step.title} — release ${s.release} on ${s.target.name}`, [own, ...(outcome.more ?? [])], started, {
     milestone: { number: step.number, id: step.id },
     ...(notes.length ? { notes: [...notes] } : {}),
@@ -275,7 +279,13 @@ async function runSteps(s: Session, steps: Step[], notes: string[], touchedBefor
 
 /** Opens a session for a command that changes the server: evidence settled first, published images resolved (and pulled as configured). */
 function openChanging(o: DeployOptions, mayPull = true): Promise<Session> {
-  return openSession(o, { mayPull, before: async (p) => evidencePreflight(o.config, sampleStatement(p)) });
+  return openSession(o, {
+    mayPull,
+    before: async (p) => {
+      throwIfErrors(await preflightErrors(o.config, p.compose)); // what `check` rejects, before anything connects
+      await evidencePreflight(o.config, sampleStatement(p));
+    },
+  });
 }
 
 /** `shipproof deploy`: every milestone in order, stopping at the first failure. */
@@ -297,7 +307,12 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
       const pruned = failed ? [] : await prune(s);
       if (pruned.length) notes.push(`pruned releases: ${pruned.join(', ')}`);
       const outcome: DeployResult['outcome'] = failed ? (r.rollback?.healthy ? 'rolled-back' : 'failed') : 'deployed';
+      // Every bundle file and env fingerprint as a subject, so this record and the next can say what changed.
+      const subjects = [...statement(s, 'deploy', 'x', [], new Date()).subject, ...releaseSubjects(s.bundle.files, await envFingerprints(s.config))];
+      const changes = await changesSincePrevious(s.config.evidenceDir, s.target.name, s.release, subjects);
       const st = statement(s, 'deploy', `Deploy of ${s.release} to ${s.target.name}: ${outcome}${r.down ? ' — stack DOWN' : ''}${r.interrupted ? ` (interrupted by ${r.interrupted})` : ''}`, summaryResults(r.milestones), started, {
+        subjects,
+        ...(changes === undefined ? {} : { changes }),
         notes: [
           ...notes,
           ...(failed && !r.milestones.includes(failed) ? [`milestone ${failed.number} (${failed.id}): ${failed.reason ?? 'not run'}`] : []),

@@ -5,6 +5,7 @@
 import { hostname, userInfo } from 'node:os';
 import { Readable } from 'node:stream';
 import { ShipproofError } from '../errors.js';
+import { redactText } from '../redact/index.js';
 import type { Target } from '../targets/target.js';
 import { acquireLockCommand, readFileCommand, releaseLockCommand } from './commands.js';
 import type { Layout } from './layout.js';
@@ -43,7 +44,8 @@ export function currentHolder(release?: string, message?: string): LockHolder {
     pid: process.pid,
     since: new Date().toISOString(),
     ...(release ? { release } : {}),
-    ...(message ? { message } : {}),
+    // The holder file sits on the server in clear: a secret typed into --message stays out of it.
+    ...(message ? { message: redactText(message) } : {}),
   };
 }
 

@@ -9,7 +9,8 @@ import { unpackReleaseCommand } from './commands.js';
 
 /** The local tar command: file names come NUL-separated on stdin (no argv length limit, any name). */
 export function localTarCommand(root: string): string[] {
-  return ['tar', '-c', '-f', '-', '-C', root, '--null', '--no-recursion', '-T', '-'];
+  // --dereference: a link inside the project (bundle.ts refused those leading out) travels as the file it names.
+  return ['tar', '-c', '--dereference', '-f', '-', '-C', root, '--null', '--no-recursion', '-T', '-'];
 }
 
 /**

@@ -44,7 +44,7 @@ export interface DownResult {
 
 /** The plan only (what --dry-run prints): reads the server, changes nothing. */
 export async function planDown(s: DownSession, o: DownOptions): Promise<DownPlan> {
-  if (o.purge === false && o.volumes === false && o.force !== undefined) throw new UsageError('--force only applies with --volumes.');
+  if (!o.volumes && o.force !== undefined) throw new UsageError('--force only applies with --volumes.');
   const compose = await loadCompose(s.config.composeFiles);
   const stateful = detectStatefulServices(compose, s.config.stateful).map((x) => x.service);
   const { inventory } = await readInventory({ ...s, statefulServices: stateful });
@@ -127,7 +127,7 @@ function layoutOf(s: DownSession): Layout {
 }
 
 function downStatement(s: DownSession, plan: DownPlan, results: CheckResult[], started: Date): EvidenceStatement {
-  const all = results.length ? results : [result('nothing-to-do', 'nothing of the project was left to take down', 'skipped', started.getTime(), undefined)];
+  const all = results.length ? results : [result('nothing-to-do', 'take the stack down', 'skipped', started.getTime(), undefined, 'nothing of the project was left to take down')];
   return buildStatement({
     kind: 'down',
     title: `Down: project ${plan.project} on ${s.target.name}`,

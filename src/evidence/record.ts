@@ -8,7 +8,7 @@
 // that ran it records it. A deploy is that command for its milestones: each milestone's record is
 // written before the next milestone starts.
 import type { ResolvedConfig } from '../config/load.js';
-import { assertNoSecrets, redactor, redactValue, type Redactor } from '../redact/index.js';
+import { assertNoSecrets, redactJsonText, redactor, redactValue, type Redactor } from '../redact/index.js';
 import { TOOL_VERSION } from '../version.js';
 import type { EvidencePredicate, EvidenceStatement } from './predicate-schema.js';
 import { renderEvidenceMarkdown } from './render-markdown.js';
@@ -34,6 +34,23 @@ export interface RecordOptions {
   redactWith?: Redactor;
 }
 
+/**
+ * The redaction every record passes before it is signed (deploy, collect, approvals...): strings
+ * redacted one by one, then the serialised JSON once more in a way that keeps its structure (a
+ * `"password": "…"` pair is seen only there), then the fail-closed scan of both files. The scan
+ * follows the redactor's own rules, so a statement that came out of the redactor always passes.
+ */
+export function sealStatement(statement: EvidenceStatement, r: Redactor = redactor): EvidenceStatement {
+  let clean = redactStatement(statement, r);
+  const json = serializeStatement(clean).toString('utf8');
+  const rejson = redactJsonText(json, r);
+  if (rejson !== json) clean = redactStatement(JSON.parse(rejson) as EvidenceStatement, r);
+  const final = serializeStatement(clean).toString('utf8');
+  if (redactJsonText(final, r) !== final) assertNoSecrets(final, 'the evidence record (JSON)', r);
+  assertNoSecrets(renderEvidenceMarkdown(clean), 'the evidence record (Markdown)', r);
+  return clean;
+}
+
 /** The ledger line of a statement. */
 export function ledgerMetaOf(statement: EvidenceStatement): AppendMeta {
   const p = statement.predicate;
@@ -48,9 +65,7 @@ export function ledgerMetaOf(statement: EvidenceStatement): AppendMeta {
 
 export async function recordEvidence(statement: EvidenceStatement, o: RecordOptions): Promise<{ entry: AppendedEntry; statement: EvidenceStatement }> {
   const r = o.redactWith ?? redactor;
-  const clean = redactStatement(statement, r);
-  assertNoSecrets(serializeStatement(clean).toString('utf8'), 'the evidence record (JSON)', r);
-  assertNoSecrets(renderEvidenceMarkdown(clean), 'the evidence record (Markdown)', r);
+  const clean = sealStatement(statement, r);
   const store = EvidenceStore.open(o.config.evidenceDir, {
     toolVersion: TOOL_VERSION,
     ...(o.home === undefined ? {} : { home: o.home }),

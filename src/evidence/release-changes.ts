@@ -1,7 +1,9 @@
 // What a release changed against the one before it, from two release descriptions: file hashes,
 // per-service config hashes, image digests and env fingerprints. Pure; names and digests only, so
 // the result can go into evidence (an env value never reaches here, only its HMAC fingerprint).
-import { MAX_OBSERVATION_ITEMS, type ReleaseChanges } from './predicate-schema.js';
+import { createHash } from 'node:crypto';
+import { MAX_OBSERVATION_ITEMS, type ReleaseChanges, type Subject } from './predicate-schema.js';
+import { EvidenceStore } from './store.js';
 
 export interface ReleaseDescription {
   id: string;
@@ -48,4 +50,42 @@ function diff(a: Readonly<Record<string, string>>, b: Readonly<Record<string, st
 function cap(list: string[]): string[] {
   if (list.length <= MAX_OBSERVATION_ITEMS) return list;
   return [...list.slice(0, MAX_OBSERVATION_ITEMS - 1), `… and ${list.length - MAX_OBSERVATION_ITEMS + 1} more`];
+}
+
+/**
+ * The subjects a deploy record carries so the next deploy can say what changed: every bundle file
+ * (`file:<path>`) and every uploaded env file by the sha256 of its keyed fingerprint (`env:<path>`).
+ */
+export function releaseSubjects(files: readonly { rel: string; sha256: string }[], envFingerprints: readonly string[]): Subject[] {
+  return [
+    ...files.map((f) => ({ name: `file:${f.rel}`, digest: { sha256: f.sha256 } })),
+    ...envFingerprints.map((fp) => {
+      const at = fp.lastIndexOf(':');
+      return { name: `env:${fp.slice(0, at)}`, digest: { sha256: createHash('sha256').update(fp).digest('hex') } };
+    }),
+  ];
+}
+
+function describeFromSubjects(id: string, subjects: readonly Subject[]): ReleaseDescription {
+  const files: Record<string, string> = {};
+  const env: Record<string, string> = {};
+  for (const s of subjects) {
+    if (s.name.startsWith('file:')) files[s.name.slice(5)] = s.digest.sha256;
+    else if (s.name.startsWith('env:')) env[s.name.slice(4)] = s.digest.sha256;
+  }
+  return { id, files, env };
+}
+
+/**
+ * What this release changed against the newest deployed release before it on the target, from that
+ * deploy record's subjects; undefined when the ledger holds no such record (or it predates file subjects).
+ */
+export async function changesSincePrevious(evidenceDir: string, target: string, release: string, subjects: readonly Subject[]): Promise<ReleaseChanges | undefined> {
+  const store = EvidenceStore.open(evidenceDir);
+  const entries = await store.list().catch(() => []);
+  const prev = [...entries].reverse().find((e) => e.kind === 'deploy' && e.target === target && e.status === 'passed' && e.release !== undefined && e.release !== release);
+  if (prev === undefined) return undefined;
+  const shown = await store.show(prev.seq).catch(() => undefined);
+  if (shown === undefined || !shown.statement.subject.some((s) => s.name.startsWith('file:'))) return undefined;
+  return releaseChanges(describeFromSubjects(prev.release as string, shown.statement.subject), describeFromSubjects(release, subjects));
 }

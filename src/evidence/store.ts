@@ -170,7 +170,8 @@ export class EvidenceStore {
   }
 
   /** Records that `reviewer` reviewed record `seq`, as a new chained, signed record. */
-  async approve(seq: number, review: { reviewer: string; note: string }): Promise<LedgerEntry> {
+  /** `seal` redacts and scans the statement, fail-closed (core/record-evidence sealStatement). */
+  async approve(seq: number, review: { reviewer: string; note: string }, seal: (s: EvidenceStatement) => EvidenceStatement): Promise<LedgerEntry> {
     if (review.reviewer.trim() === '') throw new UsageError('An approval needs the reviewer\'s name.');
     const shown = await this.show(seq);
     if (shown.entry.kind === 'approval') {
@@ -184,8 +185,8 @@ export class EvidenceStore {
       toolVersion: this.opts.toolVersion ?? 'unknown',
       at: this.now(),
     });
-    const p = statement.predicate;
-    const { files, ...entry } = await this.append(statement, {
+    const p = seal(statement).predicate;
+    const { files, ...entry } = await this.append({ ...statement, predicate: p }, {
       kind: p.kind,
       target: p.target.name,
       status: p.status,

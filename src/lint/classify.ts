@@ -6,7 +6,7 @@ import type { LintSection } from './schema.js';
 
 export const ROLE_LABEL = 'shipproof.role';
 
-/** Engines that are a database or a cache: they serve only the stack, never the internet. */
+/** Backup engine classes that are a database or a cache: they serve only the stack, never the internet. */
 const DATA_ENGINES: ReadonlySet<Engine> = new Set(['postgres', 'mariadb', 'mongodb', 'redis']);
 
 const PROXY_IMAGES = new Set([

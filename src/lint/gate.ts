@@ -4,12 +4,17 @@
 import type { ResolvedConfig } from '../config/load.js';
 import { formatLocation } from '../errors.js';
 import type { CheckResult } from '../evidence/predicate-schema.js';
-import type { Target } from '../targets/target.js';
 import { loadProjectSettings } from '../verify/settings.js';
 import { lintProject } from './project.js';
 
-/** Env files are checked on the target (milestone 2 has put them there), not next to the compose file. */
-export async function lintGateResult(config: ResolvedConfig, on: { targetName: string; host: Target }): Promise<CheckResult> {
+const ENV_RULE = 'env-files-exist';
+
+/**
+ * The compose policy, linted here. Env files are left out: this milestone's env-files probe checks
+ * them on the server, in the release being deployed (lint's own env check looks next to the compose
+ * file, or under `current`, which is still the previous release).
+ */
+export async function lintGateResult(config: ResolvedConfig): Promise<CheckResult> {
   const started = Date.now();
   const done = (status: CheckResult['status'], reason: string | undefined, observations: CheckResult['observations']): CheckResult => ({
     id: 'lint',
@@ -24,12 +29,13 @@ export async function lintGateResult(config: ResolvedConfig, on: { targetName: s
   if (config.composeFiles.length === 0) return done('skipped', 'no compose file to lint', {});
   try {
     const settings = await loadProjectSettings({ rootDir: config.rootDir, cwd: config.rootDir });
-    const report = await lintProject({ config, settings, cwd: config.rootDir, targetName: on.targetName, target: on.host });
-    const errors = report.findings.filter((f) => f.severity === 'error');
+    const report = await lintProject({ config, settings, cwd: config.rootDir });
+    const findings = report.findings.filter((f) => f.rule !== ENV_RULE);
+    const errors = findings.filter((f) => f.severity === 'error');
     const observations = {
-      errors: report.errors,
-      warnings: report.warnings,
-      findings: report.findings.slice(0, 100).map((f) => `${formatLocation(f.location)} ${f.severity} ${f.rule}`),
+      errors: errors.length,
+      warnings: findings.filter((f) => f.severity === 'warning').length,
+      findings: findings.slice(0, 100).map((f) => `${formatLocation(f.location)} ${f.severity} ${f.rule}`),
       switchedOff: report.switchedOff.map((s) => `${s.rule}${s.services === undefined ? '' : ` (${s.services.join(', ')})`}: ${s.reason}`),
     };
     if (errors.length > 0) {

@@ -4,6 +4,7 @@ export const LINT_RULE_IDS = [
   'db-no-published-ports',
   'proxy-only-public-ports',
   'healthcheck-required',
+  'healthcheck-fails-on-errors',
   'restart-policy-required',
   'stateful-named-volumes',
   'image-pinned',

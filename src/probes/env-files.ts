@@ -5,7 +5,8 @@ import { isAbsolute, posix } from 'node:path';
 import { fail, pass, skipped, type Observations, type Probe } from './types.js';
 
 // Prints "mode owner group" then one "NAME<TAB>set|empty" line per assignment. Quotes around a
-// value do not count as content ("" is empty).
+// value do not count as content ("" is empty). A UTF-8 byte order mark before the first key is
+// skipped, as Compose skips it.
 const ENV_SCRIPT = [
   'f="$1"',
   '[ -f "$f" ] || { echo missing; exit 0; }',
@@ -14,6 +15,7 @@ const ENV_SCRIPT = [
     /^[[:space:]]*#/ { next }
     {
       line = $0
+      if (NR == 1) sub(/^\\357\\273\\277/, "", line)
       sub(/^[[:space:]]*export[[:space:]]+/, "", line)
       eq = index(line, "=")
       if (eq < 2) next

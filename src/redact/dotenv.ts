@@ -55,7 +55,9 @@ function findClosingQuote(text: string, from: number, quote: string): number {
   return -1;
 }
 
-export function parseEnvValues(text: string): EnvValue[] {
+export function parseEnvValues(input: string): EnvValue[] {
+  // A UTF-8 byte order mark (editors on Windows write one) is not part of the first key.
+  const text = input.charCodeAt(0) === 0xfeff ? input.slice(1) : input;
   const out: EnvValue[] = [];
   const known = new Map<string, string>();
   let pos = 0;

@@ -1,6 +1,7 @@
 // The redaction entry point. Every output path (terminal, logs, evidence files, the dashboard)
 // uses the process-wide `redactor`, so a secret registered once is redacted everywhere.
 import { ShipproofError } from '../errors.js';
+import { redactJsonText } from './json.js';
 import { Redactor } from './redactor.js';
 
 export { Redactor, MARKER_PATTERN, marker } from './redactor.js';
@@ -10,6 +11,7 @@ export type { PatternRule, PatternMatch, KeyNameVerdict } from './patterns.js';
 export { secretVariants, embeddedBase64Cores, MIN_SECRET_LENGTH } from './variants.js';
 export { shannonEntropy, looksLikeSecretValue, looksLikeDigest, mixesClasses } from './entropy.js';
 export { parseEnvValues } from './dotenv.js';
+export { redactJsonText } from './json.js';
 export type { EnvValue } from './dotenv.js';
 export { createRedactingStream, redactingWriter, RedactingTransform } from './stream.js';
 export type { RedactingStreamOptions, RedactingWriterOptions } from './stream.js';
@@ -17,6 +19,11 @@ export { valueFingerprint, loadOrCreateFingerprintKey, FINGERPRINT_KEY_BYTES } f
 
 /** The process-wide redactor. */
 export const redactor = new Redactor();
+
+/** Serialises `value` as JSON with every secret redacted; the result always parses to the same shape. */
+export function redactedJson(value: unknown, indent = 2, using: Redactor = redactor): string {
+  return redactJsonText(JSON.stringify(redactValue(value, using), null, indent) ?? 'null', using);
+}
 
 /** `redactor.redact(s).text`. */
 export function redactText(s: string): string {
@@ -37,7 +44,7 @@ export function assertNoSecrets(text: string, where: string, using: Redactor = r
 }
 
 /**
- * A deep copy of `value` with every string redacted (object keys stay: they are names, not data).
+ * A deep copy of `value` with every string redacted, object keys included.
  * Redacting values before serialising keeps JSON output valid; hits are counted per rule in `hits`.
  */
 export function redactValue<T>(value: T, using: Redactor = redactor, hits?: Map<string, number>): T {
@@ -48,7 +55,9 @@ export function redactValue<T>(value: T, using: Redactor = redactor, hits?: Map<
   }
   if (Array.isArray(value)) return value.map((v) => redactValue(v, using, hits)) as T;
   if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValue(v, using, hits)])) as T;
+    // Keys are names, but a name can hold a registered secret (a service called like its
+    // password): it is redacted too, so the fail-closed scan never finds what this let through.
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [redactValue(k, using, hits), redactValue(v, using, hits)])) as T;
   }
   return value;
 }

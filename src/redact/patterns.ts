@@ -77,8 +77,25 @@ function isMarker(s: string): boolean {
   return /^\[REDACTED:[^\]]*\]$/.test(s);
 }
 
+/**
+ * A value that only names variables (`${MARIADB_ROOT_PASSWORD:-$MYSQL_ROOT_PASSWORD}`, `"$pw"`)
+ * holds no secret: it is how scripts pass one without writing it.
+ */
+export function isVariableReference(value: string): boolean {
+  if (!value.includes('$')) return false;
+  let rest = value;
+  for (let i = 0; i < 4; i++) {
+    const next = rest.replace(/\$\{[A-Za-z_][A-Za-z0-9_]*(?::?[-=?+](?:\$[A-Za-z_][A-Za-z0-9_]*|\$\{[A-Za-z_][A-Za-z0-9_]*\})*)?\}|\$[A-Za-z_][A-Za-z0-9_]*|\$\{[A-Za-z_][A-Za-z0-9_]*/g, '');
+    if (next === rest) break;
+    rest = next;
+  }
+  return /^[\\"'{}:\-\s]*$/.test(rest);
+}
+
 const PEM_LABEL = String.raw`(?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?`;
 const NL = String.raw`(?:\r?\n|\\(?:r\\)?n)`; // a real newline, or an escaped one inside a JSON string
+
+const SECRET_ASSIGNMENT = 'secret-assignment';
 
 export const PATTERN_RULES: readonly PatternRule[] = [
   {
@@ -161,13 +178,13 @@ export const PATTERN_RULES: readonly PatternRule[] = [
     accept: (m) => !isMarker(m.groups?.secret ?? ''),
   },
   {
-    id: 'secret-assignment',
+    id: SECRET_ASSIGNMENT,
     description: 'key=value, key: value or "key": "value" where the key names a secret and the value looks random',
     regex:
       /(?<![A-Za-z0-9_])(?<key>[A-Za-z_][A-Za-z0-9_.-]{0,80})["']?[ \t]*(?:=>|:=|[:=])[ \t]*(?:"(?<dq>(?:[^"\\\r\n]|\\.){1,4096})"|'(?<sq>[^'\r\n]{1,4096})'|(?<bare>[^\s"'`,;&]{1,4096}))/dg,
     accept: (m) => {
       const value = m.groups?.dq ?? m.groups?.sq ?? m.groups?.bare ?? '';
-      if (isMarker(value)) return false;
+      if (isMarker(value) || isVariableReference(value)) return false;
       const verdict = classifyKeyName(m.groups?.key ?? '');
       return verdict.secret && looksLikeSecretValue(value, verdict.digest);
     },
@@ -191,13 +208,50 @@ function redactedRange(m: RegExpExecArray): [number, number] {
   return [m.index, m.index + m[0].length];
 }
 
+// Where a key and its separator start inside a rejected value (`?token=`, `x:password=`).
+const INNER_KEY = /(?<![A-Za-z0-9_])(?<key>[A-Za-z_][A-Za-z0-9_.-]{0,80})["']?[ \t]*(?:=>|:=|[:=])/g;
+const stickyCache = new WeakMap<RegExp, RegExp>();
+
+/**
+ * A rejected key=value candidate may hide others in its value (`url=https://h/?token=…`); the
+ * regex would resume after it and never see them. Each secret-named key inside the value is
+ * tried where it stands. The value is at most 4096 characters and scanned once, so this stays linear.
+ */
+function innerMatches(rule: PatternRule, text: string, m: RegExpExecArray, out: PatternMatch[]): void {
+  const [vs, ve] = redactedRange(m);
+  if (ve - vs < 3) return;
+  let separator = false;
+  for (let i = vs; i < ve && !separator; i++) {
+    const c = text.charCodeAt(i);
+    separator = c === 0x3d || c === 0x3a; // = or :
+  }
+  if (!separator) return;
+  let sticky = stickyCache.get(rule.regex);
+  if (sticky === undefined) {
+    sticky = new RegExp(rule.regex.source, rule.regex.flags.replace('g', '') + 'y');
+    stickyCache.set(rule.regex, sticky);
+  }
+  const value = text.slice(vs, ve);
+  for (const k of value.matchAll(INNER_KEY)) {
+    if (!classifyKeyName(k.groups?.key ?? '').secret) continue;
+    sticky.lastIndex = vs + k.index;
+    const inner = sticky.exec(text);
+    if (inner === null || (rule.accept !== undefined && !rule.accept(inner))) continue;
+    const [start, end] = redactedRange(inner);
+    if (end > start) out.push({ rule: rule.id, start, end, matchStart: inner.index });
+  }
+}
+
 /** All matches of all rules, in rule order then text order. Overlaps are left for the caller to merge. */
 export function findPatternMatches(text: string, rules: readonly PatternRule[] = PATTERN_RULES): PatternMatch[] {
   const out: PatternMatch[] = [];
   for (const rule of rules) {
     rule.regex.lastIndex = 0;
     for (const m of text.matchAll(rule.regex)) {
-      if (rule.accept !== undefined && !rule.accept(m)) continue;
+      if (rule.accept !== undefined && !rule.accept(m)) {
+        if (rule.id === SECRET_ASSIGNMENT) innerMatches(rule, text, m, out);
+        continue;
+      }
       const [start, end] = redactedRange(m);
       if (end > start) out.push({ rule: rule.id, start, end, matchStart: m.index });
     }

@@ -10,6 +10,7 @@ import { throwIfErrors } from '../config/yaml-positions.js';
 import { ConfigError } from '../errors.js';
 import { attestationFileSchema, type Attestation, type HumanItemSpec } from './schema.js';
 import type { HumanOutcome } from './types.js';
+import { checkBacking, signingIdentities, type Backing, type BackingOptions } from './attestation-backing.js';
 import { parseYamlWithSchema } from '../config/yaml-schema.js';
 
 export interface AttestationFile {
@@ -53,12 +54,23 @@ export function expiryTime(expires: string): number {
   return /^\d{4}-\d{2}-\d{2}$/.test(expires) ? Date.parse(`${expires}T00:00:00Z`) + 86_400_000 : Date.parse(expires);
 }
 
-export function evaluateHumanItems(human: readonly HumanItemSpec[], attestations: readonly Attestation[], now: Date): HumanOutcome[] {
+export function evaluateHumanItems(human: readonly HumanItemSpec[], attestations: readonly Attestation[], now: Date, backing?: ReadonlyMap<Attestation, Backing>): HumanOutcome[] {
   return human.map((spec) => {
     // The last entry for an item wins: a new sign-off is appended below an old one.
     const attestation = [...attestations].reverse().find((a) => a.item === spec.id);
     if (attestation === undefined) return { spec, state: 'needed' };
-    if (expiryTime(attestation.expires) <= now.getTime()) return { spec, state: 'expired', attestation };
-    return { spec, state: attestation.status === 'passed' ? 'attested' : 'failed', attestation };
+    const b = backing?.get(attestation);
+    const identity = b?.identity === undefined ? {} : { identity: { name: b.identity.name, keyid: b.identity.keyid } };
+    if (expiryTime(attestation.expires) <= now.getTime()) return { spec, state: 'expired', attestation, ...identity };
+    if (b?.problem !== undefined) return { spec, state: 'invalid', attestation, ...identity, problem: b.problem };
+    return { spec, state: attestation.status === 'passed' ? 'attested' : 'failed', attestation, ...identity };
   });
+}
+
+/** Checks who signed and what backs each sign-off (see attestation-backing.ts). */
+export async function backAttestations(attestations: readonly Attestation[], o: BackingOptions): Promise<Map<Attestation, Backing>> {
+  const ids = await signingIdentities(o.evidenceDir);
+  const out = new Map<Attestation, Backing>();
+  for (const a of attestations) out.set(a, await checkBacking(a, ids, o));
+  return out;
 }

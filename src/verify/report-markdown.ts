@@ -6,6 +6,7 @@ import { MILESTONES } from '../milestones/catalog.js';
 import { spotCheckCommandText } from './checks/spot-check.js';
 import type { VerifyRun } from './verify.js';
 import type { CheckOutcome, HumanOutcome, TruthOutcome } from './types.js';
+import { signer } from './status.js';
 
 const MARK: Record<CheckOutcome['status'], string> = { pass: '✓', fail: '✗', error: '⚠' };
 const TRUTH_MARK: Record<TruthOutcome['status'], string> = { VERIFIED: '✓ VERIFIED', FAILED: '✗ FAILED', UNCERTAIN: '? UNCERTAIN' };
@@ -140,10 +141,12 @@ export function renderVerificationMarkdown(run: VerifyRun): string {
 function signOff(h: HumanOutcome): string {
   const a = h.attestation;
   if (a === undefined) return 'none yet.';
-  const detail = `${text(a.justification)} (evidence: ${text(a.evidence)})`;
-  if (h.state === 'expired') return `✗ expired on ${a.expires} (was ${a.status}, by ${text(a.by)}): ${detail}`;
-  if (h.state === 'failed') return `✗ failed, signed off by ${text(a.by)} until ${a.expires}: ${detail}`;
-  return `✓ passed, signed off by ${text(a.by)} until ${a.expires}: ${detail}`;
+  const detail = `${text(a.justification)} (evidence: ${text(a.evidence)}${a.sha256 === undefined ? '' : `, sha256 ${a.sha256.toLowerCase()}`})`;
+  const by = text(signer(h));
+  if (h.state === 'invalid') return `✗ does not hold: ${text(h.problem ?? '?')}`;
+  if (h.state === 'expired') return `✗ expired on ${a.expires} (was ${a.status}, by ${by}): ${detail}`;
+  if (h.state === 'failed') return `✗ failed, signed off by ${by} until ${a.expires}: ${detail}`;
+  return `✓ passed, signed off by ${by} until ${a.expires}: ${detail}`;
 }
 
 function status(c: CheckOutcome): string {

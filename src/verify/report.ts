@@ -13,7 +13,7 @@ import { MILESTONES } from '../milestones/catalog.js';
 import { blockingFindings } from './checks/anti-patterns.js';
 import { spotCheckCommandText } from './checks/spot-check.js';
 import { renderVerificationMarkdown } from './report-markdown.js';
-import { checkTitle } from './status.js';
+import { checkTitle, signer } from './status.js';
 import type { VerificationStatus } from './types.js';
 import type { VerifyRun } from './verify.js';
 
@@ -45,7 +45,7 @@ export function verificationSummary(run: VerifyRun): Record<string, unknown> {
     truths: run.verdict.truths,
     artifacts: spec.artifacts.map((a) => ({ id: a.id, path: a.path, expected: a.expected ?? null, minLines: a.minLines, ...check(a.id) })),
     keyLinks: spec.keyLinks.map((k) => ({ id: k.id, from: k.from, to: k.to, via: k.via ?? null, pattern: k.pattern ?? null, text: k.text ?? null, ...check(k.id) })),
-    spotChecks: spec.spotChecks.map((s) => ({ id: s.id, behavior: s.behavior, command: spotCheckCommandText(s), on: s.on, expectedExit: s.exitCode, ...check(s.id) })),
+    spotChecks: spec.spotChecks.map((s) => ({ id: s.id, behavior: s.behavior, command: spotCheckCommandText(s), on: s.on, expectedExit: s.expect?.exitCode ?? s.exitCode, expectsOutput: s.expect?.stdout !== undefined || s.expect?.stdoutRegex !== undefined || s.expect?.stderr !== undefined, ...check(s.id) })),
     probes: spec.probes.map((p) => ({ id: p.id, url: p.url, on: p.on, expectedStatus: p.status, ...check(p.id) })),
     milestones: spec.milestones.map((m) => ({ id: m.id, milestone: m.milestone, milestoneId: MILESTONES[m.milestone - 1]?.id, ...check(m.id), evidence: byId.get(m.id)?.evidence ?? [] })),
     antiPatterns: run.antiPatterns ?? null,
@@ -96,15 +96,22 @@ export function verificationStatement(run: VerifyRun, files: readonly { name: st
       id: `human:${h.spec.id}`,
       title: `Human item ${h.spec.title ?? h.spec.id}`,
       gate: false,
-      status: h.state === 'attested' ? 'pass' : h.state === 'failed' ? 'fail' : 'skipped',
+      status: h.state === 'attested' ? 'pass' : h.state === 'failed' || h.state === 'invalid' ? 'fail' : 'skipped',
       reason:
         h.state === 'needed'
           ? `needs a person: ${h.spec.why}`
-          : h.state === 'expired'
-            ? `the sign-off by ${a?.by ?? '?'} expired on ${a?.expires ?? '?'}`
-            : `signed off as ${a?.status ?? '?'} by ${a?.by ?? '?'} until ${a?.expires ?? '?'}`,
+          : h.state === 'invalid'
+            ? `the sign-off does not hold: ${h.problem ?? '?'}`
+            : h.state === 'expired'
+              ? `the sign-off by ${signer(h)} expired on ${a?.expires ?? '?'}`
+              : `signed off as ${a?.status ?? '?'} by ${signer(h)} until ${a?.expires ?? '?'}`,
       durationMs: 0,
-      observations: { state: h.state, ...(a === undefined ? {} : { by: a.by, expires: a.expires, evidence: a.evidence.slice(0, 1024) }) },
+      observations: {
+        state: h.state,
+        ...(a === undefined ? {} : { by: a.by, expires: a.expires, evidence: a.evidence.slice(0, 1024) }),
+        ...(a?.sha256 === undefined ? {} : { evidenceSha256: a.sha256.toLowerCase() }),
+        ...(h.identity === undefined ? {} : { identity: h.identity.name, keyid: h.identity.keyid }),
+      },
       commands: [],
     });
   }

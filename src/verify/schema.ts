@@ -85,6 +85,18 @@ export const spotCheckSchema = z.strictObject(
     cwd: nonEmpty('a folder').optional(),
     timeout: duration('60s'),
     exitCode: z.number({ error: 'an exit code between 0 and 255' }).int().min(0).max(255).default(0),
+    /** What the command must print; checked here, never recorded (only whether it matched). */
+    expect: z
+      .strictObject(
+        {
+          exitCode: z.number({ error: 'an exit code between 0 and 255' }).int().min(0).max(255).optional(),
+          stdout: z.string({ error: 'a text the output must contain' }).optional(),
+          stdoutRegex: regexText('a regular expression the output must match').optional(),
+          stderr: z.string({ error: 'a text the error output must contain' }).optional(),
+        },
+        { error: 'a mapping with exitCode:, stdout:, stdoutRegex: or stderr:' },
+      )
+      .optional(),
   },
   { error: 'an object with id:, behavior: and run:' },
 );
@@ -230,15 +242,18 @@ export const attestationSchema = z.strictObject(
   {
     item: checkId,
     status: z.enum(['passed', 'failed'], { error: 'passed or failed' }),
-    by: nonEmpty('who signed off'),
+    /** A signing identity: a key file name under <evidence>/reviewers/, or a key fingerprint (sha256:…). */
+    by: nonEmpty('a signing identity: the name of a key in <evidence folder>/reviewers/, or its sha256: fingerprint'),
     justification: nonEmpty('what the person checked and saw'),
-    evidence: nonEmpty('a link or path to what backs it (a screenshot, a log excerpt, a ticket)'),
+    evidence: nonEmpty('a file path (relative to the project folder) or an http(s) URL that backs it'),
+    /** Required for a local evidence file: the sign-off names exactly these bytes. */
+    sha256: z.string({ error: '64 hex digits' }).regex(/^[0-9a-fA-F]{64}$/, { error: '64 hex digits' }).optional(),
     expires: z
       .string({ error: 'a date like 2026-12-31' })
       .regex(DATE_PATTERN, { error: 'a date like 2026-12-31' })
       .refine((d) => !Number.isNaN(Date.parse(d)), { error: 'a real date like 2026-12-31' }),
   },
-  { error: 'an object with item:, status:, by:, justification:, evidence: and expires:' },
+  { error: 'an object with item:, status:, by:, justification:, evidence:, sha256: (for a file) and expires:' },
 );
 
 export const attestationFileSchema = z.strictObject(

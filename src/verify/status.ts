@@ -22,6 +22,11 @@ export function describeCheck(c: CheckOutcome): string {
   return `${checkTitle(c)}: ${c.label} — ${c.detail}`;
 }
 
+/** Who signed: the key's name and fingerprint, never the free text alone. */
+export function signer(h: HumanOutcome): string {
+  return h.identity === undefined ? `${h.attestation?.by ?? '?'} (no signing identity)` : `${h.identity.name} (${h.identity.keyid.slice(0, 19)}…)`;
+}
+
 export interface JudgeInput {
   truths: readonly TruthSpec[];
   checks: readonly CheckOutcome[];
@@ -43,9 +48,9 @@ export function judgeTruths(input: JudgeInput): TruthOutcome[] {
         if (c.status !== 'pass') failed = true;
         parts.push(`${id}: ${c.label.toLowerCase()} (${c.detail})`);
       } else if (h !== undefined) {
-        if (h.state === 'failed') failed = true;
+        if (h.state === 'failed' || h.state === 'invalid') failed = true;
         if (h.state === 'needed' || h.state === 'expired') open = true;
-        parts.push(`${id}: ${h.state === 'attested' ? `signed off by ${h.attestation?.by ?? '?'}` : h.state === 'failed' ? 'a person saw it fail' : h.state === 'expired' ? 'sign-off expired' : 'needs a person'}`);
+        parts.push(`${id}: ${h.state === 'attested' ? `signed off by ${signer(h)}` : h.state === 'failed' ? 'a person saw it fail' : h.state === 'invalid' ? `the sign-off does not hold (${h.problem ?? '?'})` : h.state === 'expired' ? 'sign-off expired' : 'needs a person'}`);
       }
     }
     const status = failed ? 'FAILED' : open ? 'UNCERTAIN' : 'VERIFIED';
@@ -61,12 +66,13 @@ export function judge(input: JudgeInput): Verdict {
   for (const p of input.antiPatterns?.missing ?? []) gaps.push(`Anti-pattern scan: ${p} does not exist, so nothing was scanned there`);
   for (const f of blockingFindings(input.antiPatterns)) gaps.push(`Anti-pattern ${f.pattern} at ${f.file}:${f.line} (${f.severity})`);
   for (const h of input.human) {
-    if (h.state === 'failed') gaps.push(`Human item ${h.spec.id}: ${h.attestation?.by ?? 'a person'} signed it off as failed`);
+    if (h.state === 'failed') gaps.push(`Human item ${h.spec.id}: ${signer(h)} signed it off as failed`);
+    if (h.state === 'invalid') gaps.push(`Human item ${h.spec.id}: the sign-off does not hold: ${h.problem ?? '?'}`);
   }
   const open: string[] = [];
   for (const h of input.human) {
     if (h.state === 'needed') open.push(`Human item ${h.spec.id}: needs a person (${h.spec.why})`);
-    if (h.state === 'expired') open.push(`Human item ${h.spec.id}: the sign-off by ${h.attestation?.by ?? '?'} expired on ${h.attestation?.expires ?? '?'}`);
+    if (h.state === 'expired') open.push(`Human item ${h.spec.id}: the sign-off by ${signer(h)} expired on ${h.attestation?.expires ?? '?'}`);
   }
   for (const t of truths) if (t.status === 'UNCERTAIN' && t.checks.length === 0) open.push(`Truth ${t.number}: no check backs it`);
   const status = gaps.length > 0 ? 'gaps_found' : open.length > 0 ? 'human_needed' : 'passed';

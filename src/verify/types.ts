@@ -52,12 +52,17 @@ export interface AntiPatternScan {
   findings: AntiPatternFinding[];
 }
 
-export type HumanState = 'needed' | 'attested' | 'expired' | 'failed';
+/** invalid: a sign-off exists but does not hold (unknown identity, missing or changed evidence). */
+export type HumanState = 'needed' | 'attested' | 'expired' | 'failed' | 'invalid';
 
 export interface HumanOutcome {
   spec: HumanItemSpec;
   state: HumanState;
   attestation?: Attestation;
+  /** The signing identity the sign-off names, when it resolves. */
+  identity?: { name: string; keyid: string };
+  /** Why the sign-off does not hold (state invalid). */
+  problem?: string;
 }
 
 export type TruthStatus = 'VERIFIED' | 'FAILED' | 'UNCERTAIN';

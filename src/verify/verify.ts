@@ -10,7 +10,7 @@ import { EvidenceStore } from '../evidence/store.js';
 import type { CreateTargetOptions } from '../targets/create.js';
 import type { Target } from '../targets/target.js';
 import { TOOL_VERSION } from '../version.js';
-import { evaluateHumanItems, loadAttestations } from './attestations.js';
+import { backAttestations, evaluateHumanItems, loadAttestations } from './attestations.js';
 import { scanAntiPatterns } from './checks/anti-patterns.js';
 import { checkArtifact } from './checks/artifact.js';
 import { VerifyHosts } from './checks/hosts.js';
@@ -33,6 +33,8 @@ export interface VerifyOptions extends CreateTargetOptions {
   target?: Target;
   now?: () => Date;
   operator?: string;
+  /** Tests: how an attestation's evidence URL is checked. */
+  urlAnswers?: (url: string) => Promise<boolean>;
 }
 
 export interface VerifyRun {
@@ -134,7 +136,8 @@ export async function runVerify(o: VerifyOptions): Promise<VerifyRun> {
     await hosts.close();
   }
 
-  const human = evaluateHumanItems(spec.human, attestationFile.attestations, startedAt);
+  const backing = await backAttestations(attestationFile.attestations, { rootDir: o.config.rootDir, evidenceDir: o.config.evidenceDir, ...(o.urlAnswers === undefined ? {} : { urlAnswers: o.urlAnswers }) });
+  const human = evaluateHumanItems(spec.human, attestationFile.attestations, startedAt, backing);
   const verdict = judge({ truths: spec.truths, checks, human, ...(antiPatterns === undefined ? {} : { antiPatterns }) });
   const used = new Map<number, EvidenceRef>();
   if (current !== undefined && spec.milestones.length > 0) used.set(current.entry.seq, evidenceRef(current.entry));

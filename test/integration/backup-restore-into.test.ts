@@ -33,6 +33,16 @@ const compose = `services:
     command: ["sh", "-c", "sqlite3 /data/app.db 'pragma journal_mode=wal; create table if not exists notes(id integer primary key, body text);' && i=0; while true; do i=$$((i+1)); sqlite3 /data/app.db \\"insert into notes(body) values ('note $$i')\\"; sleep 0.3; done"]
     volumes: ["notes_data:/data"]
     stop_grace_period: 1s
+  app:
+    image: shipproof-offline/busybox:1.35
+    command: ["sh", "-c", "exec sleep 100000"]
+    depends_on: [cache]
+    stop_grace_period: 1s
+  worker:
+    image: shipproof-offline/busybox:1.35
+    command: ["sh", "-c", "exec sleep 100000"]
+    links: ["app:frontend"]
+    stop_grace_period: 1s
 volumes:
   cache_data:
   notes_data:
@@ -82,7 +92,7 @@ interface BackupJson {
 }
 interface RestoreJson {
   ok: boolean;
-  results: { id: string; status: string; reason?: string }[];
+  results: { id: string; status: string; reason?: string; observations?: Record<string, unknown> }[];
 }
 
 const ids: Record<string, string> = {};
@@ -120,13 +130,29 @@ describe('restore --into for Redis and SQLite', () => {
     redis('flushall');
     redis('set', 'after', 'backup');
     const before = startedAt(c('cache'));
+    const dependentsBefore = [startedAt(c('app')), startedAt(c('worker'))];
     const r = await cli(['--json', 'restore', ids.cache as string, '--into', 'cache', '--yes']);
     expect(r.code, r.stdout + r.stderr).toBe(0);
-    expect(json<RestoreJson>(r).results.map((x) => [x.id, x.status])).toEqual([
+    const out = json<RestoreJson & { safetyBackup?: string }>(r);
+    expect(out.results.map((x) => [x.id, x.status])).toEqual([
       ['before-restore.backup.cache', 'pass'],
       ['restore', 'pass'],
       ['verify', 'pass'],
+      ['dependents', 'pass'],
+      ['health-gate', 'pass'],
     ]);
+    // app depends on cache, worker links to app: both were stopped for the restore and started again.
+    expect(out.results.find((x) => x.id === 'dependents')?.observations).toMatchObject({ dependents: ['app', 'worker'], stopped: [c('worker'), c('app')] });
+    for (const [i, name] of ['app', 'worker'].entries()) {
+      const now = startedAt(c(name));
+      expect(now.startsWith('true ')).toBe(true);
+      expect(now).not.toBe(dependentsBefore[i]);
+    }
+    expect(out.safetyBackup).toMatch(/^cache-redis-/);
+    expect(readdirSync(join(appDir, 'backups'))).toContain(`${out.safetyBackup}.manifest.json`);
+    const text = await cli(['restore', ids.cache as string, '--into', 'cache', '--yes']);
+    expect(text.code, text.stderr).toBe(0);
+    expect(text.stdout).toMatch(/safety backup: cache-redis-\S+/);
     const after = startedAt(c('cache'));
     expect(after.startsWith('true ')).toBe(true);
     expect(after).not.toBe(before);
@@ -148,6 +174,8 @@ describe('restore --into for Redis and SQLite', () => {
       ['before-restore.backup.notes', 'pass'],
       ['restore', 'pass'],
       ['verify', 'pass'],
+      ['dependents', 'skipped'],
+      ['health-gate', 'pass'],
     ]);
     const after = startedAt(c('notes'));
     expect(after.startsWith('true ')).toBe(true);

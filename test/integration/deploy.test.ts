@@ -145,7 +145,7 @@ describe.each(['local', 'ssh'] as const)('deploy through the %s target', (kind) 
     const r = await cli(f, ['--json', 'deploy', '--yes']);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ outcome: 'unchanged' });
-    // How fast: bench/deploy.ts prints it (no timed asserts on a shared CI machine).
+    // How fast a no-op is, is a figure of bench/deploy.ts, not an assert here.
     expect(webContainer(f)).toEqual(before);
   });
 

@@ -45,7 +45,7 @@ beforeAll(async () => {
   mkdirSync(local);
   // A folder of the user's own, so npm installs here and `npx shipproof` finds the bin from below it.
   writeFileSync(join(local, 'package.json'), '{ "name": "try-shipproof", "private": true }\n');
-  const installed = await run('npm', ['install', '--no-package-lock', '--omit=dev', tarball], local, npmEnv);
+  const installed = await run('npm', ['install', '--save-dev', tarball], local, npmEnv);
   if (installed.code !== 0) throw new Error(`npm install of the tarball failed: ${installed.stderr.slice(-2000)}\n${NPM_HINT}`);
   const global = await run('npm', ['install', '--global', '--prefix', globalPrefix, tarball], root, npmEnv);
   if (global.code !== 0) throw new Error(`npm install --global of the tarball failed: ${global.stderr.slice(-2000)}\n${NPM_HINT}`);

@@ -35,7 +35,10 @@ describe('checkProject', () => {
           service: 'db',
           engine: 'postgres',
           source: 'image',
+          family: 'postgres',
+          reason: 'the image is PostgreSQL, data in volume pgdata',
           volumes: ['pgdata'],
+          binds: [],
           stop: false,
           image: 'postgres:16',
           location: { file: 'compose.yaml', line: 2, column: 3 },
@@ -74,9 +77,21 @@ describe('checkProject', () => {
     ]);
   });
 
-  it('passes on what the compose reader could not follow', async () => {
-    const { report } = await check('project: shop\nenvFiles: [.env.prod]\n', `include: [x.yaml]\n${STACK}`);
-    expect(report.warnings.map((w) => [w.message.slice(0, 20), w.location?.line])).toEqual([['`include:` is not fo', 1]]);
+  it('passes on what Compose v1 could not read (include:), and follows it', async () => {
+    const cwd = await tempProject({
+      'compose.yaml': `include: [x.yaml]\n${STACK}`,
+      'x.yaml': 'services:\n  extra:\n    image: busybox:1.36\n',
+      'shipproof.yaml': 'project: shop\nenvFiles: [.env.prod]\n',
+    });
+    const report = await checkProject({ cwd });
+    expect(report.warnings.map((w) => [w.message.slice(0, 29), w.location?.line])).toEqual([['`include:` needs Compose v2.2', 1]]);
+  });
+
+  it('fails at the include that names a missing file', async () => {
+    const error = await check('project: shop\n', `include: [x.yaml]\n${STACK}`).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as ConfigError).message).toBe('include names x.yaml, which does not exist.');
+    expect((error as ConfigError).location).toEqual({ file: 'compose.yaml', line: 1, column: 11 });
   });
 
   it('rejects a stateful override naming no service, at its key, with a suggestion', async () => {

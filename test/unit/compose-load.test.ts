@@ -150,15 +150,20 @@ describe('loadCompose keeps no environment values', () => {
 });
 
 describe('loadCompose merging several files', () => {
-  it('overrides per service key, replaces lists whole, and adds services and volumes', async () => {
+  it('merges as the Compose specification says: keys override, lists combine, mounts by path', async () => {
     const cwd = path.join(FIXTURES, 'merge');
     const project = await loadCompose(['compose.yaml', 'compose.prod.yaml'], { cwd });
     expect(project.services.map((s) => s.name)).toEqual(['app', 'cache', 'db']);
     const app = service(project, 'app');
-    expect(app.image).toBe('example/app:${TAG:-1.1}');
-    // Lists are replaced, not combined: the base file's two ports are gone.
-    expect(app.ports.map((p) => [p.hostIp, p.published, p.target])).toEqual([['127.0.0.1', 8080, 3000]]);
-    expect(app.volumes.map((v) => v.source)).toEqual(['appdata']);
+    // Interpolated as Compose does: TAG is unset, so its default applies.
+    expect(app.image).toBe('example/app:1.1');
+    // Ports are appended (Compose v2 and the spec), mounts merge by container path.
+    expect(app.ports.map((p) => [p.hostIp, p.published, p.target])).toEqual([
+      [undefined, 3000, 3000],
+      [undefined, 9229, 9229],
+      ['127.0.0.1', 8080, 3000],
+    ]);
+    expect(app.volumes.map((v) => v.source)).toEqual(['./src', 'appdata']);
     // Keys the override does not mention stay as the base file has them.
     expect(app.environment.map((e) => e.name)).toEqual(['LOG_LEVEL']);
     expect(app.fieldLocations.image?.file).toBe('compose.prod.yaml');
@@ -216,7 +221,7 @@ describe('loadCompose syntaxes', () => {
         '  data: {}', // 34
       ].join('\n'),
     });
-    const project = await loadCompose(['compose.yaml'], { cwd });
+    const project = await loadCompose(['compose.yaml'], { cwd, profiles: ['prod'] });
     const api = service(project, 'api');
     expect(api.restart).toBe('always');
     expect(api.fieldLocations.restart).toEqual({ file: 'compose.yaml', line: 2, column: 3 });
@@ -236,17 +241,10 @@ describe('loadCompose syntaxes', () => {
     expect(service(project, 'job').healthcheck?.disabled).toBe(true);
   });
 
-  it('warns about include: and extends:, which it does not follow', async () => {
-    const cwd = await tempProject({
-      'compose.yaml': 'include:\n  - other.yaml\nservices:\n  a:\n    extends: { file: base.yaml, service: a }\n    image: x\n',
-    });
-    const project = await loadCompose(['compose.yaml'], { cwd });
-    expect(project.warnings.map((w) => [w.location.line, w.location.column])).toEqual([
-      [1, 1],
-      [5, 5],
-    ]);
-    expect(project.warnings[0]?.message).toMatch(/^`include:` is not followed/);
-    expect(project.warnings[1]?.message).toMatch(/^`extends:` of service "a" is not followed/);
+  it('leaves out services of profiles that are not active, as Compose does', async () => {
+    const cwd = await tempProject({ 'compose.yaml': 'services:\n  a:\n    image: x\n  b:\n    image: y\n    profiles: [debug]\n' });
+    expect((await loadCompose(['compose.yaml'], { cwd, env: {} })).services.map((s) => s.name)).toEqual(['a']);
+    expect((await loadCompose(['compose.yaml'], { cwd, env: { COMPOSE_PROFILES: 'debug' } })).services.map((s) => s.name)).toEqual(['a', 'b']);
   });
 });
 

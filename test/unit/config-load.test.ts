@@ -56,7 +56,7 @@ describe('loadConfig errors', () => {
     expect(error.message).toBe('Unknown key "taregts" in shipproof.yaml.');
     expect(error.location).toEqual({ file: 'shipproof.yaml', line: 2, column: 1 });
     expect(error.hint).toBe(
-      'Did you mean "targets"? Allowed here: project, compose, evidence, defaultTarget, targets, envFiles, health, domains, stateful, backups, deploy.',
+      'Did you mean "targets"? Allowed here: project, compose, evidence, defaultTarget, targets, envFiles, health, domains, secrets, stateful, backups, deploy.',
     );
     expect(error.exitCode).toBe(2);
   });
@@ -137,7 +137,7 @@ describe('loadConfig errors', () => {
   it('suggests the engine meant', async () => {
     const error = await configError('stateful:\n  db: { engine: postgress }\n');
     expect(error.message).toBe(
-      '"stateful.db.engine" must be one of postgres, mariadb, redis, sqlite, volume, vault, minio, mongodb, got "postgress".',
+      '"stateful.db.engine" must be one of postgres, mariadb, redis, sqlite, volume, files, vault, minio, mongodb, got "postgress".',
     );
     expect(error.location).toEqual({ file: 'shipproof.yaml', line: 2, column: 17 });
     expect(error.hint).toMatch(/^Did you mean "postgres"\?/);

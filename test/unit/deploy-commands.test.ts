@@ -47,7 +47,7 @@ describe('deploy command builders', () => {
     expect(releaseChecksumsCommand('/r')).toEqual(['sh', '-c', 'cd -- "$1" && find . -type f ! -path "./.shipproof/*" -print0 | sort -z | xargs -0 -r sha256sum', 'shipproof-sums', '/r']);
     expect(linkFileCommand('/opt/app/.env', '/opt/app/releases/r/.env').slice(3)).toEqual(['shipproof-link', '/opt/app/.env', '/opt/app/releases/r/.env']);
     expect(tagImageCommand('web:latest', 'shipproof-release/shop-web:r-1')).toEqual(['docker', 'image', 'tag', 'web:latest', 'shipproof-release/shop-web:r-1']);
-    expect(localTarCommand('/src')).toEqual(['tar', '-c', '-f', '-', '-C', '/src', '--null', '--no-recursion', '-T', '-']);
+    expect(localTarCommand('/src')).toEqual(['tar', '-c', '--dereference', '-f', '-', '-C', '/src', '--null', '--no-recursion', '-T', '-']);
     expect(releaseTag('Shop', 'Web', 'r-ABC')).toBe('shipproof-release/shop-web:r-abc');
   });
 

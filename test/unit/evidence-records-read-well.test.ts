@@ -127,3 +127,19 @@ describe('rendering', () => {
     expect(renderEvidenceMarkdown(base('deploy', [result('x', 'pass')], { changes: same }))).toContain('Nothing changed.');
   });
 });
+
+describe('what changed, from the ledger', () => {
+  it('diffs a release against the newest deployed one before it, by file and env fingerprint', async () => {
+    sb = await sandbox();
+    const { recordEvidence } = await import('../../src/evidence/record.js');
+    const { changesSincePrevious, releaseSubjects } = await import('../../src/evidence/release-changes.js');
+    const h = (c: string) => c.repeat(64);
+    const r1 = releaseSubjects([{ rel: 'app.js', sha256: h('1') }, { rel: 'Caddyfile', sha256: h('2') }], ['.env:fp-one']);
+    const r2 = releaseSubjects([{ rel: 'app.js', sha256: h('3') }, { rel: 'Caddyfile', sha256: h('2') }, { rel: 'new.sql', sha256: h('4') }], ['.env:fp-two']);
+    expect(await changesSincePrevious(sb.dir, 'local', 'r1', r1)).toBeUndefined();
+    await recordEvidence(base('deploy', [result('m1', 'pass')], { release: 'r1', subjects: r1 }), { config: { evidenceDir: sb.dir }, home: sb.home });
+    const c = await changesSincePrevious(sb.dir, 'local', 'r2', r2);
+    expect(c).toEqual({ against: 'r1', files: { added: ['new.sql'], changed: ['app.js'], removed: [] }, services: [], images: [], env: ['.env'] });
+    expect(JSON.stringify(r2)).not.toContain('fp-two');
+  });
+});

@@ -12,6 +12,9 @@ import { keyIdOf, PUBLIC_KEY_FILE } from '../../src/evidence/signing-key.js';
 import { serializeStatement, STATEMENT_PAYLOAD_TYPE } from '../../src/evidence/statement.js';
 import { VERIFY_EXIT_CHAIN, VERIFY_EXIT_SIGNATURE, verifyEvidence, verifyExitCode } from '../../src/evidence/verify.js';
 import type { EvidenceStore } from '../../src/evidence/store.js';
+import { sealStatement } from '../../src/evidence/record.js';
+import { Redactor } from '../../src/redact/index.js';
+import { claimedForms, leaksIn } from '../helpers/redact-corpus.js';
 import {
   appendCollects,
   collectStatement,
@@ -314,9 +317,21 @@ describe('approvals', () => {
     await appendCollects(store, 3);
   });
 
+  it('are sealed like every record: a known secret in the note or reviewer never reaches the .json or .md', async () => {
+    const secret = 'Qm7vT2xK9pL4wN8zR3cY6bF1hJ5dS0aG';
+    const r = new Redactor();
+    r.addSecret(secret, 'env:.env:API_TOKEN');
+    await store.approve(2, { reviewer: `bo ${secret}`, note: `checked; token=${secret} and api_key: "${secret}"` }, (s) => sealStatement(s, r));
+    for (const ext of ['.json', '.md', '.dsse.json'] as const) {
+      const text = await readFile(await entryFile(4, ext), 'utf8');
+      expect(leaksIn(ext === '.dsse.json' ? Buffer.from((JSON.parse(text) as { payload: string }).payload, 'base64').toString('utf8') : text, claimedForms(secret))).toEqual([]);
+    }
+    expect((await store.verify()).ok).toBe(true);
+  });
+
   it('are their own chained, signed record naming the approved .json by hash', async () => {
     const approved = (await store.list())[1]!;
-    const entry = await store.approve(2, { reviewer: 'Bo Reviewer', note: 'Checked the health output | ok' });
+    const entry = await store.approve(2, { reviewer: 'Bo Reviewer', note: 'Checked the health output | ok' }, (s) => s);
     expect(entry).toMatchObject({ seq: 4, kind: 'approval', status: 'passed', target: 'staging' });
     expect(entry.prev).toBe(sha256Hex((await ledgerLines(sb.dir))[2]!));
     const shown = await store.show(4);
@@ -337,10 +352,10 @@ describe('approvals', () => {
   });
 
   it('refuses unknown records, approvals of approvals and a missing reviewer', async () => {
-    await expect(store.approve(9, { reviewer: 'x', note: '' })).rejects.toBeInstanceOf(UsageError);
-    await store.approve(1, { reviewer: 'x', note: '' });
-    await expect(store.approve(4, { reviewer: 'x', note: '' })).rejects.toThrow(/itself an approval/);
-    await expect(store.approve(1, { reviewer: ' ', note: '' })).rejects.toThrow(/reviewer/);
+    await expect(store.approve(9, { reviewer: 'x', note: '' }, (s) => s)).rejects.toBeInstanceOf(UsageError);
+    await store.approve(1, { reviewer: 'x', note: '' }, (s) => s);
+    await expect(store.approve(4, { reviewer: 'x', note: '' }, (s) => s)).rejects.toThrow(/itself an approval/);
+    await expect(store.approve(1, { reviewer: ' ', note: '' }, (s) => s)).rejects.toThrow(/reviewer/);
   });
 });
 

@@ -49,6 +49,8 @@ describe('initProject on the seed 001 stack', () => {
           'S3_SECRET_KEY',
         ],
       },
+      // ${VAR} interpolation reads the project folder's .env, not a service's env_file.
+      { path: '.env', required: ['POSTGRES_PASSWORD', 'IMAGE', 'TAG', 'DOMAIN'] },
     ]);
     expect(config.stateful).toEqual({ postgres: { engine: 'postgres' }, caddy: { engine: 'volume' } });
     // No service has both a healthcheck and a published port: the health section stays an example.

@@ -1,8 +1,8 @@
 // verify on a fixture project with four planted gaps (a stub file, a missing key link, a failing
 // spot-check, a TODO): the report lists exactly those and says gaps_found; fixing them leaves
 // human_needed until a person signs off; a sign-off that expires or says failed counts as such.
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash, generateKeyPairSync } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -49,10 +49,17 @@ function fixGaps(dir: string): void {
   writeFileSync(join(dir, 'src/jobs.ts'), 'export async function runJobs(jobs: Array<() => Promise<void>>): Promise<void> {\n  for (const job of jobs) await job();\n}\n');
 }
 
+/** A sign-off by reviewer key "ana" (in the evidence folder), backed by a file named with its sha256. */
 function attest(dir: string, status: 'passed' | 'failed', expires: string): void {
+  const reviewers = join(dir, 'docs', 'evidence', 'reviewers');
+  mkdirSync(reviewers, { recursive: true });
+  if (!existsSync(join(reviewers, 'ana.pub'))) writeFileSync(join(reviewers, 'ana.pub'), generateKeyPairSync('ed25519').publicKey.export({ type: 'spki', format: 'pem' }).toString());
+  const proof = 'curl -sv https://shop.example.com/healthz from a phone hotspot: 200 {"status":"ok"}\n';
+  writeFileSync(join(dir, 'ops-42.txt'), proof);
+  const sha = createHash('sha256').update(proof).digest('hex');
   writeFileSync(
     join(dir, 'shipproof.attestations.yaml'),
-    `attestations:\n  - item: proxy-smoke\n    status: ${status}\n    by: Ana Lima\n    justification: curl from a phone hotspot returned 200 and {"status":"ok"}\n    evidence: https://tickets.example.com/OPS-42\n    expires: ${expires}\n`,
+    `attestations:\n  - item: proxy-smoke\n    status: ${status}\n    by: ana\n    justification: curl from a phone hotspot returned 200 and {"status":"ok"}\n    evidence: ops-42.txt\n    sha256: ${sha}\n    expires: ${expires}\n`,
   );
 }
 
@@ -104,12 +111,12 @@ describe('verify on the planted-gaps fixture', () => {
     const run = await verify(dir);
     expect(run.verdict.status).toBe('passed');
     expect(run.verdict.score).toEqual({ verified: 3, total: 3 });
-    expect(renderVerificationMarkdown(run)).toContain('✓ passed, signed off by Ana Lima until 2026-12-31');
+    expect(renderVerificationMarkdown(run)).toContain('✓ passed, signed off by ana (sha256:');
 
     attest(dir, 'passed', '2026-11-22');
     const expired = await verify(dir);
     expect(expired.verdict.status).toBe('human_needed');
-    expect(expired.verdict.open[0]).toMatch(/sign-off by Ana Lima expired on 2026-11-22/);
+    expect(expired.verdict.open[0]).toMatch(/sign-off by ana \(sha256:[0-9a-f]{12}…\) expired on 2026-11-22/);
   });
 
   it('counts a sign-off that says failed as a gap', async () => {
@@ -118,7 +125,7 @@ describe('verify on the planted-gaps fixture', () => {
     attest(dir, 'failed', '2026-12-31');
     const run = await verify(dir);
     expect(run.verdict.status).toBe('gaps_found');
-    expect(run.verdict.gaps).toEqual(['Human item proxy-smoke: Ana Lima signed it off as failed']);
+    expect(run.verdict.gaps).toEqual([expect.stringMatching(/^Human item proxy-smoke: ana \(sha256:[0-9a-f]{12}…\) signed it off as failed$/)]);
   });
 
   it('a truth with no check behind it is never passed', async () => {

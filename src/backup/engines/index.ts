@@ -1,5 +1,6 @@
 // The engine classes by name.
 import type { Engine } from '../../config/schema.js';
+import { filesEngine } from './files.js';
 import { mariadbEngine } from './mariadb.js';
 import { postgresEngine } from './postgres.js';
 import { redisEngine } from './redis.js';
@@ -14,6 +15,7 @@ export const ENGINE_SPECS: Record<Engine, EngineSpec> = {
   redis: redisEngine,
   sqlite: sqliteEngine,
   volume: volumeEngine,
+  files: filesEngine,
   mongodb: mongodbEngine,
   vault: vaultEngine,
   minio: minioEngine,

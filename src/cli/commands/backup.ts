@@ -8,12 +8,14 @@ import { createTarget } from '../../targets/create.js';
 import type { Target } from '../../targets/target.js';
 import {
   backupAudit,
+  auditExplanation,
   backupStatus,
   formatAge,
   listBackups,
   newIdentity,
   parseAge,
   pruneBackups,
+  type PruneResult,
   resolveBackupSettings,
   runBackups,
   type BackupSettings,
@@ -112,6 +114,21 @@ function addSettingFlags(cmd: Command): Command {
     .option('--offsite-push <target[:dir]>', 'also copy each backup to another target from shipproof.yaml; repeatable', collect);
 }
 
+/** Retention of the S3 copies, one line per copy considered for deletion. */
+function s3PruneLines(r: PruneResult, out: Output): string[] {
+  return (r.s3 ?? []).flatMap((d) => {
+    if (d.error) return [out.paint('red', `${d.destination}: could not prune (${d.error})`)];
+    const lines = d.plan.decisions
+      .filter((x) => x.action === 'delete')
+      .map((x) => {
+        const o = d.outcomes.find((y) => y.id === x.id);
+        const state = d.dryRun ? 'would delete' : (o?.status ?? 'not deleted');
+        return `${d.destination} ${x.id}: ${out.paint(state === 'deleted' || state === 'retained' ? 'yellow' : state === 'would delete' ? 'yellow' : 'red', state)}${o && o.status !== 'deleted' ? ` (${o.reason})` : ''}`;
+      });
+    return [...lines, `${d.destination}: kept ${d.plan.decisions.filter((x) => x.action === 'keep').length}`];
+  });
+}
+
 function paintStatus(out: Output, status: string): string {
   const color = status === 'passed' || status === 'pass' || status === 'fresh' || status === 'verified' ? 'green' : status === 'skipped' || status === 'keep' ? 'yellow' : 'red';
   return out.paint(color, status);
@@ -128,14 +145,14 @@ export function registerBackup(program: Command): void {
       await withSession(ctx, async (s) => {
         const report = await backupAudit(s);
         ctx.out.result(() => {
-          if (report.rows.length === 0) return 'No stateful services found in the compose files.';
+          if (report.rows.length === 0) return auditExplanation(report).join('\n');
           const rows = [['SERVICE', 'ENGINE', 'FROM', 'VOLUMES', 'DATA', 'NEWEST BACKUP', 'AGE', 'REHEARSED', 'PROCEDURE']];
           for (const r of report.rows) {
             rows.push([
               r.service,
               `${r.engine}${r.tested ? '' : ' (untested)'}`,
               r.source,
-              r.volumes.join(',') || '-',
+              [...r.volumes, ...r.binds].join(',') || '-',
               humanBytes(r.dataBytes),
               r.newest ? `${r.newest.id}${r.newest.encrypted ? ' (age)' : ''}` : ctx.out.paint('red', 'none'),
               r.newest ? formatAge(r.newest.ageMs) : '-',
@@ -144,6 +161,7 @@ export function registerBackup(program: Command): void {
             ]);
           }
           const extra = [
+            ...auditExplanation(report),
             ...(report.folderExists ? [] : [`The backups folder ${report.backupsDir} does not exist yet.`]),
             ...(report.orphans.length ? [`Files without a manifest (not backups): ${report.orphans.join(', ')}`] : []),
             ...(report.unreadable.length ? [`Unreadable records: ${report.unreadable.join(', ')}`] : []),
@@ -247,10 +265,11 @@ export function registerBackup(program: Command): void {
           return [
             r.plan.decisions.length ? table(rows) : 'No backups to consider.',
             ...r.plan.refused.map((x) => ctx.out.paint('red', `not pruned: ${x.reason}`)),
+            ...s3PruneLines(r, ctx.out),
             ...(r.dryRun ? ['dry run: nothing was deleted'] : []),
           ].join('\n');
         }, r);
-        if (r.failed.length || r.plan.refused.length) process.exitCode = ExitCode.checkFailed;
+        if (r.failed.length || r.plan.refused.length || r.s3?.some((x) => x.error || x.outcomes.some((y) => y.status === 'failed'))) process.exitCode = ExitCode.checkFailed;
       });
     });
 
@@ -264,7 +283,7 @@ export function registerBackup(program: Command): void {
         const maxAgeMs = flags.maxAge ? parseAge(flags.maxAge, '--max-age') : resolveBackupSettings(s.config).maxAgeMs;
         const r = await backupStatus({ ...s, maxAgeMs });
         ctx.out.result(() => {
-          if (r.rows.length === 0) return 'No stateful services found in the compose files.';
+          if (r.rows.length === 0) return 'No service keeps data that needs a backup (see `shipproof backup audit` for why).';
           const rows = [['SERVICE', 'ENGINE', 'STATE', 'NEWEST', 'WHY']];
           for (const x of r.rows) rows.push([x.service, x.engine, paintStatus(ctx.out, x.state), x.newest?.id ?? '-', x.reason]);
           return table(rows);

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { checkProject } from '../../core/check.js';
 import { formatLocation } from '../../errors.js';
+import { loadCommandConfig } from '../config.js';
 import { contextOf } from '../context.js';
 
 export function registerCheck(program: Command): void {
@@ -8,7 +9,10 @@ export function registerCheck(program: Command): void {
     .command('check')
     .description('validate shipproof.yaml and the compose files locally, without touching a server')
     .action(async (_opts: unknown, cmd: Command) => {
-      const { options, out } = contextOf(cmd);
+      const ctx = contextOf(cmd);
+      const { options, out } = ctx;
+      // Registers every secret the project holds first, so no error below can echo one.
+      await loadCommandConfig(ctx);
       const report = await checkProject({ cwd: options.cwd, ...(options.config ? { configPath: options.config } : {}) });
       out.result(() => {
         const lines = [

@@ -6,6 +6,7 @@ import { PUBLIC_KEY_FILE, readEvidencePublicKey } from '../../evidence/signing-k
 import { UsageError } from '../../errors.js';
 import { TOOL_VERSION } from '../../version.js';
 import { operatorName } from '../../evidence/statement.js';
+import { sealStatement } from '../../evidence/record.js';
 import { contextOf, type CommandContext } from '../context.js';
 import { table } from '../output.js';
 
@@ -81,7 +82,7 @@ export function registerEvidence(program: Command): void {
     .action(async (seq: string, o: { note: string; reviewer?: string }, cmd: Command) => {
       const ctx = contextOf(cmd);
       if (!/^\d+$/.test(seq)) throw new UsageError(`"${seq}" is not a record sequence number.`, { hint: 'See `shipproof evidence list`.' });
-      const entry = await (await openStore(ctx)).approve(Number(seq), { reviewer: o.reviewer ?? operatorName(), note: o.note });
+      const entry = await (await openStore(ctx)).approve(Number(seq), { reviewer: o.reviewer ?? operatorName(), note: o.note }, (s) => sealStatement(s));
       ctx.out.result(() => `${ctx.out.paint('green', 'approved')} record #${seq} (approval is record #${entry.seq}: ${entry.record})`, { approval: entry });
     });
 }

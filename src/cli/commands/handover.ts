@@ -26,9 +26,17 @@ export function registerHandover(program: Command): void {
         ...(o.output === undefined ? {} : { output: o.output }),
       });
       const f = written.facts;
+      const here = f.standing.find((x) => x.target === f.target.name);
+      const current = here?.current === undefined ? 'no release recorded' : here.current.value === null ? 'nothing serves' : `release ${here.current.value}`;
       out.result(
-        () => `wrote ${written.path}: ${f.lastDeploy === undefined ? 'no deploy recorded yet' : `last deploy ${f.lastDeploy.status} (release ${f.lastDeploy.release ?? 'unknown'})`}, ${f.entries.length} evidence record(s) read`,
-        { path: written.path, release: f.release?.release ?? null, lastDeploy: f.lastDeploy ?? null, records: f.entries.length },
+        () => `wrote ${written.path}: ${f.target.name} ${current}, ${f.events.length} ${f.events.length === 1 ? 'event' : 'events'} since the last handover, ${f.entries.length} evidence record(s) read`,
+        {
+          path: written.path,
+          current: here?.current?.value ?? null,
+          lastGood: here?.lastGood?.value ?? null,
+          events: f.events.map((e) => ({ kind: e.kind, time: e.time, text: e.text, records: e.records.map((r) => r.seq) })),
+          records: f.entries.length,
+        },
       );
     });
 }

@@ -1,7 +1,7 @@
 // `shipproof restore <backup> --rehearse | --into <service>`.
 import type { Command } from 'commander';
 import { ExitCode, UsageError } from '../../errors.js';
-import { readIdentityFile, rehearseRestore, restoreInto } from '../../backup/index.js';
+import { readIdentityFile, rehearseRestore, restoreInto, stageFromS3, type StagedBackup } from '../../backup/index.js';
 import { recordEvidence } from '../../evidence/record.js';
 import { contextOf } from '../context.js';
 import { table } from '../output.js';
@@ -17,14 +17,26 @@ export function registerRestore(program: Command): void {
     .option('--rehearse', 'restore into a scratch container of the same image and compare with the fingerprint taken at backup time (default)')
     .option('--into <service>', 'restore into this live service: asks first, and takes a fresh backup of it before')
     .option('--identity <file>', 'age identity file, for an encrypted backup (read here, never sent anywhere)')
+    .option('--from-offsite [destination]', 'use the S3 off-site copy (streamed here, verified by size and sha256 before use); <backup> may be a service name: its newest verified copy')
     .option('-y, --yes', 'do not ask before restoring into a live service')
     .option('--volume-image <image>', 'helper image for the backup taken before a restore into a volume service')
-    .action(async (ref: string, flags: { rehearse?: boolean; into?: string; identity?: string; yes?: boolean; volumeImage?: string }, cmd: Command) => {
+    .action(async (refArg: string, flags: { rehearse?: boolean; into?: string; identity?: string; yes?: boolean; volumeImage?: string; fromOffsite?: string | boolean }, cmd: Command) => {
       const ctx = contextOf(cmd);
+      let ref = refArg;
       if (flags.rehearse && flags.into) throw new UsageError('Use either --rehearse or --into <service>, not both.');
       const identity = flags.identity ? await readIdentityFile(flags.identity) : undefined;
       await withSession(ctx, async (s) => {
         const progress = new Progress(ctx.out, flags.into ? `restoring into ${flags.into}` : 'rehearsing the restore', ctx.options.json);
+        let staged: StagedBackup | undefined;
+        if (flags.fromOffsite !== undefined && flags.fromOffsite !== false) {
+          staged = await stageFromS3({ ...s, ref, ...(typeof flags.fromOffsite === 'string' ? { from: flags.fromOffsite } : {}), onProgress: (l) => progress.tick(l) }).catch((e: unknown) => {
+            progress.stop();
+            throw e;
+          });
+          ref = staged.backup.manifest.id;
+        }
+        const prelude = staged ? { prelude: [staged.result] } : {};
+        try {
         if (flags.into) {
           const confirm = terminalConfirm();
           const r = await restoreInto({
@@ -35,18 +47,24 @@ export function registerRestore(program: Command): void {
             yes: flags.yes === true,
             ...(confirm ? { confirm } : {}),
             settings: settingsFromFlags(flags),
+            ...prelude,
             onProgress: (l) => progress.tick(l),
           }).finally(() => progress.stop());
           const { entry } = await recordEvidence(r.statement, { config: s.config });
           ctx.out.result(() => {
             const rows = [['STEP', 'STATUS', 'WHY']];
             for (const x of r.results) rows.push([x.id, ctx.out.paint(x.status === 'pass' ? 'green' : 'red', x.status), x.reason ?? '']);
-            return [table(rows), `${r.ok ? ctx.out.paint('green', 'restored') : ctx.out.paint('red', 'restore failed')}: ${r.backup.manifest.id} into ${flags.into}`, `evidence #${entry.seq}: ${entry.record}`].join('\n');
-          }, { ok: r.ok, backup: r.backup.manifest.id, results: r.results, mismatches: r.mismatches, evidence: { seq: entry.seq, record: entry.record } });
+            return [
+              table(rows),
+              `${r.ok ? ctx.out.paint('green', 'restored') : ctx.out.paint('red', 'restore failed')}: ${r.backup.manifest.id} into ${flags.into}`,
+              r.safetyBackup ? `safety backup: ${r.safetyBackup} (restore it to undo: shipproof restore ${r.safetyBackup} --into ${flags.into})` : 'safety backup: none (the backup before the restore failed)',
+              `evidence #${entry.seq}: ${entry.record}`,
+            ].join('\n');
+          }, { ok: r.ok, backup: r.backup.manifest.id, safetyBackup: r.safetyBackup ?? null, results: r.results, mismatches: r.mismatches, evidence: { seq: entry.seq, record: entry.record } });
           if (!r.ok) process.exitCode = ExitCode.checkFailed;
           return;
         }
-        const r = await rehearseRestore({ ...s, backup: ref, ...(identity ? { identity } : {}), onProgress: (l) => progress.tick(l) }).finally(() => progress.stop());
+        const r = await rehearseRestore({ ...s, backup: ref, ...(identity ? { identity } : {}), ...prelude, onProgress: (l) => progress.tick(l) }).finally(() => progress.stop());
         const { entry } = await recordEvidence(r.statement, { config: s.config });
         ctx.out.result(() => {
           const rows = [['STEP', 'STATUS', 'WHY']];
@@ -57,6 +75,9 @@ export function registerRestore(program: Command): void {
           return [table(rows), ...r.mismatches.slice(0, 20).map((m) => `  differs: ${m}`), verdict, `evidence #${entry.seq}: ${entry.record}`].join('\n');
         }, { ok: r.ok, backup: r.backup.manifest.id, results: r.results, mismatches: r.mismatches, leftovers: r.leftovers, evidence: { seq: entry.seq, record: entry.record } });
         if (!r.ok) process.exitCode = ExitCode.checkFailed;
+        } finally {
+          await staged?.remove();
+        }
       });
     });
 }

@@ -7,6 +7,7 @@ import { recordEvidence } from '../../evidence/record.js';
 import { writeVerification } from '../../verify/report.js';
 import { loadProjectSettings } from '../../verify/settings.js';
 import { defaultReportPath, requireMustHaves, runVerify } from '../../verify/verify.js';
+import { writeVerifyInit } from '../../verify/init.js';
 import { loadCommandConfig } from '../config.js';
 import { contextOf } from '../context.js';
 import { Progress } from '../progress.js';
@@ -14,8 +15,25 @@ import { Progress } from '../progress.js';
 const STATUS_COLOR = { passed: 'green', gaps_found: 'red', human_needed: 'yellow' } as const;
 
 export function registerVerify(program: Command): void {
-  program
-    .command('verify')
+  const verify = program.command('verify');
+  verify
+    .command('init')
+    .description('write a commented shipproof.verify.yaml from the project: truths for the health endpoints, the proxy, the stateful services and the images; human items for what cannot be observed')
+    .action(async (_o: unknown, cmd: Command) => {
+      const ctx = contextOf(cmd);
+      const config = await loadCommandConfig(ctx);
+      const written = await writeVerifyInit(config);
+      const f = written.facts;
+      ctx.out.result(
+        () =>
+          [
+            `wrote ${written.path}: ${f.health.length} health ${f.health.length === 1 ? 'probe' : 'probes'}, proxy ${f.proxies.join(', ') || 'none found'}, stateful ${f.stateful.map((s) => s.service).join(', ') || 'none found'}`,
+            'edit it, then run `shipproof verify`',
+          ].join('\n'),
+        { path: written.path, facts: f },
+      );
+    });
+  verify
     .description('check the must-haves (truths, artifacts, key links, spot-checks, probes, milestones, anti-patterns, human items); write the report and record it as evidence')
     .option('--must-haves <file>', 'the must-haves file (default: shipproof.verify.yaml next to shipproof.yaml)')
     .option('-o, --output <file>', 'where to write the Markdown report; the JSON goes next to it (default: <verify.output>/<phase>.md)')

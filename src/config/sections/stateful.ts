@@ -2,8 +2,11 @@
 import { z } from 'zod';
 import { SERVICE_NAME_PATTERN } from './common.js';
 
-export const ENGINES = ['postgres', 'mariadb', 'redis', 'sqlite', 'volume', 'vault', 'minio', 'mongodb'] as const;
-export type Engine = (typeof ENGINES)[number];
+import { BACKUP_ENGINES, type BackupEngine } from '../../backup/engines/catalogue.js';
+
+/** The backup engine classes, from the one engine catalogue. */
+export const ENGINES = BACKUP_ENGINES;
+export type Engine = BackupEngine;
 
 const ENGINE_PHRASE = `one of ${ENGINES.join(', ')}`;
 const STATEFUL_PHRASE = `false, an engine (${ENGINES.join(', ')}) or an object with engine:`;

@@ -28,6 +28,10 @@ export function parseSshUrl(text: string): SshAddress | string {
   if (url.password !== '') return 'a password does not belong in the URL; use an SSH key or the agent';
   if (url.username === '') return 'the user is missing';
   if (url.hostname === '') return 'the host is missing';
+  // Non-special URLs accept almost any host text (`127.0.0.1,*`); ssh and known_hosts do not.
+  if (!/^(?:[a-z0-9_](?:[a-z0-9_-]*[a-z0-9])?)(?:\.[a-z0-9_](?:[a-z0-9_-]*[a-z0-9])?)*\.?$|^\[[0-9a-f:.]+\]$/i.test(url.hostname)) {
+    return 'the host is not a host name or an IP address';
+  }
   if (url.pathname !== '' && url.pathname !== '/') return 'it has a path; set appDir for the folder instead';
   if (url.search !== '' || url.hash !== '') return 'it has a query or fragment';
   const port = url.port === '' ? 22 : Number(url.port);

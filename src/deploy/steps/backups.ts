@@ -1,6 +1,5 @@
 // Milestones 9 and 10: a backup of every stateful service, then a rehearsed restore of it.
-import { newestVerifiedBackup, rehearseRestore, runBackups } from '../../backup/index.js';
-import type { CheckResult } from '../../evidence/predicate-schema.js';
+import { newestVerifiedBackup, rehearseForDeploy, runBackups } from '../../backup/index.js';
 import type { Step, StepContext, StepOutcome } from '../context.js';
 import { meta, statefulServices } from './shared.js';
 
@@ -46,16 +45,8 @@ export const restoreRehearsal: Step = {
     }
     if (ids.length === 0) return { status: 'fail', reason: 'there is no backup to rehearse (milestone 9 has not produced one)', observations: {} };
     await ctx.confirm(`rehearse restoring ${ids.length} backup(s) into scratch containers`);
-    const observations: StepOutcome['observations'] = {};
-    const more: CheckResult[] = [];
-    const problems: string[] = [];
-    for (const id of ids) {
-      const r = await rehearseRestore({ config: ctx.config, target: ctx.target, host: ctx.host, docker: ctx.docker, backup: id });
-      observations[id.slice(0, 64)] = r.ok ? 'data came back' : `failed: ${r.mismatches.slice(0, 3).join('; ')}`;
-      more.push(...r.results);
-      if (!r.ok) problems.push(`${id}: ${r.results.find((x) => x.status !== 'pass' && x.status !== 'skipped')?.reason ?? r.mismatches[0] ?? 'failed'}`);
-    }
-    return problems.length ? { status: 'fail', reason: problems.join('; '), observations, more } : { status: 'pass', observations, more };
+    const { humanNeeded, ...outcome } = await rehearseForDeploy({ config: ctx.config, target: ctx.target, host: ctx.host, docker: ctx.docker, ids, onProgress: (l) => ctx.log(l) });
+    return humanNeeded ? { ...outcome, recordStatus: 'human_needed' } : outcome;
   },
 };
 

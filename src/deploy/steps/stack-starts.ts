@@ -48,6 +48,7 @@ async function backupBeforeApply(ctx: StepContext): Promise<StepOutcome | undefi
     docker: ctx.docker,
     services: changed,
     maxAgeMs: settings.maxAgeMs,
+    reuseWithinMs: settings.reuseWithinMs,
     policy: settings.beforeApply,
     ...(settings.beforeApplyReason ? { reason: settings.beforeApplyReason } : {}),
     onProgress: (l) => ctx.log(l),
@@ -60,7 +61,7 @@ async function backupBeforeApply(ctx: StepContext): Promise<StepOutcome | undefi
       more: res.results,
     };
   }
-  return { status: 'pass', observations: { changedStatefulServices: changed, backups: res.decisions.map((d) => `${d.service}: ${d.outcome}`) }, more: res.results };
+  return { status: 'pass', observations: { changedStatefulServices: changed, backups: res.decisions.map((d) => `${d.service}: ${d.outcome}`), safetyBackups: res.decisions.flatMap((d) => (d.backup ? [`${d.service}: ${d.backup.id}`] : [])) }, more: res.results };
 }
 
 export const stackStarts: Step = {

@@ -3,6 +3,7 @@ import type { LintRule } from '../types.js';
 import { dbNoPublishedPorts } from './db-no-published-ports.js';
 import { dependsOnHealthy } from './depends-on-healthy.js';
 import { envFilesExist } from './env-files-exist.js';
+import { healthcheckFailsOnErrors } from './healthcheck-fails-on-errors.js';
 import { healthcheckRequired } from './healthcheck-required.js';
 import { imagePinned } from './image-pinned.js';
 import { noSecretLiterals } from './no-secret-literals.js';
@@ -14,6 +15,7 @@ export const LINT_RULES: readonly LintRule[] = [
   dbNoPublishedPorts,
   proxyOnlyPublicPorts,
   healthcheckRequired,
+  healthcheckFailsOnErrors,
   restartPolicyRequired,
   statefulNamedVolumes,
   imagePinned,

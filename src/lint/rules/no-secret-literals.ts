@@ -1,5 +1,6 @@
 // No secret-looking literals in compose files: secrets belong in env files (0600, never committed).
 // Findings name the variable or label, never the value.
+import { isNonSecretValue } from '../../compose/secret-values.js';
 import { findPatternMatches } from '../../redact/index.js';
 import { fieldLocation, type LintRule, type RuleFinding } from '../types.js';
 
@@ -21,7 +22,7 @@ export const noSecretLiterals: LintRule = {
         });
       }
       for (const label of service.labels) {
-        if (findPatternMatches(label.value).length === 0) continue;
+        if (credentialMatches(label.value).length === 0) continue;
         findings.push({
           severity: 'error',
           service: service.name,
@@ -34,7 +35,7 @@ export const noSecretLiterals: LintRule = {
         const value = service[field];
         if (value === undefined) continue;
         const text = typeof value === 'string' ? value : value.join(' ');
-        if (findPatternMatches(text).length === 0) continue;
+        if (credentialMatches(text).length === 0) continue;
         findings.push({
           severity: 'error',
           service: service.name,
@@ -47,3 +48,8 @@ export const noSecretLiterals: LintRule = {
     return findings;
   },
 };
+
+/** Pattern matches whose matched value is not a secret file path or an auth mechanism's name. */
+function credentialMatches(text: string): ReturnType<typeof findPatternMatches> {
+  return findPatternMatches(text).filter((m) => !isNonSecretValue(text.slice(m.start, m.end)));
+}

@@ -44,13 +44,29 @@ export async function runSpotCheck(spec: SpotCheckSpec, hosts: VerifyHosts): Pro
     const observations = { exitCode: r.exitCode, durationMs: r.durationMs, timedOut: r.timedOut };
     if (r.timedOut) return done('fail', 'FAIL', `timed out after ${Math.round(spec.timeout / 1000)} s and was killed`, observations);
     if (r.exitCode === 127) return done('fail', 'FAIL', `exit 127: the command was not found`, observations);
-    if (r.exitCode !== spec.exitCode) {
-      return done('fail', 'FAIL', r.exitCode === null ? `killed by ${r.signal ?? 'a signal'}` : `exit ${r.exitCode} after ${seconds} s, expected ${spec.exitCode}`, observations);
+    const wantExit = spec.expect?.exitCode ?? spec.exitCode;
+    if (r.exitCode !== wantExit) {
+      return done('fail', 'FAIL', r.exitCode === null ? `killed by ${r.signal ?? 'a signal'}` : `exit ${r.exitCode} after ${seconds} s, expected ${wantExit}`, { ...observations, expectedExit: wantExit });
     }
-    return done('pass', 'PASS', `exit ${r.exitCode} in ${seconds} s`, observations);
+    // The output is compared here and dropped: the record keeps only whether each expectation held.
+    const unmet = outputProblems(spec, r.stdout, r.stderr);
+    const matched = { ...observations, expectedExit: wantExit, ...(spec.expect === undefined ? {} : { outputMatched: unmet.length === 0 }) };
+    if (unmet.length > 0) return done('fail', 'FAIL', `exit ${r.exitCode}, but ${unmet.join('; ')}`, matched);
+    return done('pass', 'PASS', `exit ${r.exitCode} in ${seconds} s${spec.expect === undefined || (spec.expect.stdout ?? spec.expect.stdoutRegex ?? spec.expect.stderr) === undefined ? '' : ', output as expected'}`, matched);
   } catch (e) {
     return done('error', 'ERROR', `could not run: ${messageOf(e)}`);
   }
+}
+
+/** Each output expectation that did not hold, said without quoting the output. */
+export function outputProblems(spec: Pick<SpotCheckSpec, 'expect'>, stdout: string, stderr: string): string[] {
+  const e = spec.expect;
+  if (e === undefined) return [];
+  const out: string[] = [];
+  if (e.stdout !== undefined && !stdout.includes(e.stdout)) out.push(`stdout does not contain the expected text (${stdout.length} bytes seen)`);
+  if (e.stdoutRegex !== undefined && !new RegExp(e.stdoutRegex, 'm').test(stdout)) out.push(`stdout does not match /${e.stdoutRegex}/`);
+  if (e.stderr !== undefined && !stderr.includes(e.stderr)) out.push('stderr does not contain the expected text');
+  return out;
 }
 
 /** The same target, with every exec run in `cwd` (the recorder has no cwd option of its own). */

@@ -1,0 +1,100 @@
+#!/usr/bin/env bash
+# A second, empty Docker engine on this machine for disaster-recovery rehearsals: its own data
+# root, exec root, pidfile, socket, bridge (spdr0) and address pool, and its own containerd
+# namespace; plus a second test sshd (127.0.0.1:2223, same client key as the first) whose sessions
+# get DOCKER_HOST pointing at that engine, so an SSH target there is "another machine" that starts
+# with no images and no volumes. Idempotent. Writes $STATE_DIR/dr.env for the tests.
+set -euo pipefail
+
+STATE_DIR="${SHIPPROOF_TEST_HOME:-/var/lib/shipproof-test}"
+DR_PORT="${SHIPPROOF_TEST_DR_SSH_PORT:-2223}"
+RUN=/run/shipproof-dr
+DATA=/var/lib/shipproof-dr
+SOCK="$RUN/docker.sock"
+BRIDGE=spdr0
+BRIDGE_IP=10.231.255.1/24
+POOL=10.231.0.0/17
+SSHD_DIR="$STATE_DIR/sshd"
+DIR="$STATE_DIR/dr"
+
+log() { printf '[setup second-dockerd] %s\n' "$*" >&2; }
+[ "$(id -u)" = 0 ] || { log "run as root (starts dockerd and sshd)"; exit 2; }
+command -v dockerd >/dev/null || { log "dockerd is missing: run scripts/setup-test-env.sh first"; exit 1; }
+[ -f "$SSHD_DIR/client_ed25519" ] || { log "the test sshd keys are missing: run scripts/setup-test-env.sh first"; exit 1; }
+
+# Daemons must not inherit the caller's lock fd (flock /tmp/shipproof-setup.lock), or they hold it for good.
+daemon() { "$@" 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- </dev/null; }
+dr_docker() { DOCKER_HOST="unix://$SOCK" timeout 10 docker "$@"; }
+
+start_engine() {
+  if dr_docker info >/dev/null 2>&1; then log "engine: already answering on $SOCK"; return; fi
+  mkdir -p "$RUN/exec" "$DATA" "$DIR"
+  if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
+    ip link add "$BRIDGE" type bridge
+    ip addr add "$BRIDGE_IP" dev "$BRIDGE"
+  fi
+  ip link set "$BRIDGE" up
+  nohup dockerd \
+    --host "unix://$SOCK" \
+    --data-root "$DATA/docker" \
+    --exec-root "$RUN/exec" \
+    --pidfile "$RUN/docker.pid" \
+    --bridge "$BRIDGE" \
+    --default-address-pool "base=$POOL,size=24" \
+    --containerd-namespace shipproof-dr \
+    --containerd-plugins-namespace shipproof-dr-plugins \
+    >"$DIR/dockerd.log" 2>&1 </dev/null 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- &
+  for _ in $(seq 1 120); do
+    dr_docker info >/dev/null 2>&1 && { log "engine: ready on $SOCK"; return; }
+    sleep 0.5
+  done
+  log "the second dockerd did not answer; its log follows"; tail -n 40 "$DIR/dockerd.log" >&2 || true; exit 1
+}
+
+start_sshd() {
+  cat >"$DIR/sshd_config" <<CONF
+Port $DR_PORT
+ListenAddress 127.0.0.1
+HostKey $SSHD_DIR/host_ed25519
+PidFile $DIR/sshd.pid
+AuthorizedKeysFile $SSHD_DIR/authorized_keys
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+StrictModes no
+AllowTcpForwarding no
+X11Forwarding no
+Subsystem sftp internal-sftp
+SetEnv DOCKER_HOST=unix://$SOCK
+LogLevel ERROR
+CONF
+  printf '[127.0.0.1]:%s %s\n' "$DR_PORT" "$(cut -d' ' -f1,2 "$SSHD_DIR/host_ed25519.pub")" >"$DIR/known_hosts"
+  if [ -f "$DIR/sshd.pid" ] && kill -0 "$(cat "$DIR/sshd.pid")" 2>/dev/null; then log "sshd: already running on 127.0.0.1:$DR_PORT"; return; fi
+  mkdir -p /run/sshd
+  /usr/sbin/sshd -t -f "$DIR/sshd_config"
+  daemon /usr/sbin/sshd -f "$DIR/sshd_config" -E "$DIR/sshd.log"
+  for _ in $(seq 1 40); do
+    if [ "$(ssh -o BatchMode=yes -o UserKnownHostsFile="$DIR/known_hosts" -o StrictHostKeyChecking=yes -i "$SSHD_DIR/client_ed25519" -p "$DR_PORT" root@127.0.0.1 'echo "$DOCKER_HOST"' 2>/dev/null)" = "unix://$SOCK" ]; then
+      log "sshd: ready on 127.0.0.1:$DR_PORT (DOCKER_HOST=unix://$SOCK)"; return
+    fi
+    sleep 0.25
+  done
+  log "the DR sshd did not answer with DOCKER_HOST set; its log follows"; cat "$DIR/sshd.log" >&2 || true; exit 1
+}
+
+write_env() {
+  umask 077
+  cat >"$DIR/dr.env.tmp" <<ENV
+# Written by scripts/setup/second-dockerd.sh; read by the DR tests.
+SHIPPROOF_TEST_DR_SSH_PORT=$DR_PORT
+SHIPPROOF_TEST_DR_KNOWN_HOSTS=$DIR/known_hosts
+SHIPPROOF_TEST_DR_DOCKER_HOST=unix://$SOCK
+ENV
+  mv "$DIR/dr.env.tmp" "$STATE_DIR/dr.env"
+}
+
+start_engine
+start_sshd
+write_env
+log "images: $(dr_docker images -q | wc -l), volumes: $(dr_docker volume ls -q | wc -l) on the DR engine"

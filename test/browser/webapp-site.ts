@@ -1,0 +1,120 @@
+// A real evidence ledger for the dashboard tests: examples/webapp deployed by the real CLI to the
+// local target (all ten milestones), then a second release with a changed file, then a release
+// whose migration fails and is rolled back. Secrets planted in .env are kept for the leak checks.
+import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { recordingCli, type CliResult } from '../helpers/cli.js';
+
+const EXAMPLE = fileURLToPath(new URL('../../examples/webapp', import.meta.url));
+
+export interface WebappSite {
+  project: string;
+  root: string;
+  dir: string;
+  appDir: string;
+  home: string;
+  https: number;
+  evidenceDir: string;
+  /** Planted secret values (and the forms a leak could take are derived by the tests). */
+  secrets: string[];
+  cli: (args: string[], timeoutMs?: number) => Promise<CliResult>;
+  outputs: CliResult[];
+}
+
+export function makeWebappSite(): WebappSite {
+  // The image copies app/node_modules and app/dist, so build them before copying the example.
+  execFileSync('bash', [join(EXAMPLE, 'build.sh')], { stdio: 'pipe' });
+  const root = mkdtempSync(join(tmpdir(), 'shipproof-dash-'));
+  const project = `sp-dash-${randomBytes(3).toString('hex')}`;
+  const dir = join(root, 'project');
+  const https = 22000 + Math.floor(Math.random() * 20000);
+  cpSync(EXAMPLE, dir, { recursive: true, filter: (src) => !/\/(docs|\.env)$/.test(src) });
+  const pw = `pw-${randomBytes(12).toString('hex')}`;
+  const session = randomBytes(24).toString('hex');
+  writeFileSync(
+    join(dir, '.env'),
+    [
+      'POSTGRES_USER=webapp',
+      `POSTGRES_PASSWORD=${pw}`,
+      'POSTGRES_DB=webapp',
+      `DATABASE_URL=postgres://webapp:${pw}@postgres:5432/webapp`,
+      `SESSION_SECRET=${session}`,
+      'DOMAIN=localhost',
+      'TLS_MODE=internal',
+      `HTTP_PORT=${https + 1}`,
+      `HTTPS_PORT=${https}`,
+      `APP_IMAGE=${project}/app:latest`,
+      readFileSync(join(EXAMPLE, 'offline.env'), 'utf8'),
+    ].join('\n'),
+    { mode: 0o600 },
+  );
+  const appDir = join(root, 'server');
+  writeFileSync(
+    join(dir, 'shipproof.yaml'),
+    `project: ${project}
+defaultTarget: here
+targets:
+  here:
+    host: local
+    appDir: ${appDir}
+envFiles:
+  - path: .env
+    source: .env
+    required: [POSTGRES_USER, POSTGRES_PASSWORD, POSTGRES_DB, DATABASE_URL, SESSION_SECRET, DOMAIN, TLS_MODE]
+health:
+  - name: healthz
+    url: https://localhost:${https}/healthz
+    body: '"status":"ok"'
+    insecure: true
+  - name: readyz
+    url: https://localhost:${https}/readyz
+    body: '"db":"ok"'
+    insecure: true
+domains: [localhost:${https}]
+deploy:
+  keyService: web
+  healthTimeout: 150s
+  healthInterval: 2s
+backups:
+  images:
+    volume: shipproof-offline/busybox:1.35
+`,
+  );
+  const home = join(root, 'home');
+  const { cli, outputs } = recordingCli({ cwd: dir, env: { SHIPPROOF_HOME: home }, timeoutMs: 600_000 });
+  return { project, root, dir, appDir, home, https, evidenceDir: join(dir, 'docs', 'evidence'), secrets: [pw, session], cli, outputs };
+}
+
+/** Release 1 (all ten milestones), release 2 (a changed static file), a failed release 3 rolled back. */
+export async function deployThreeReleases(site: WebappSite): Promise<void> {
+  const first = await site.cli(['--json', 'deploy', '--yes']);
+  if (first.code !== 0) throw new Error(`first deploy failed (${first.code}): ${first.stderr}${first.stdout}`);
+  const page = join(site.dir, 'app', 'static', 'index.html');
+  writeFileSync(page, `${readFileSync(page, 'utf8')}\n<!-- release two -->\n`);
+  const second = await site.cli(['--json', 'deploy', '--yes']);
+  if (second.code !== 0) throw new Error(`second deploy failed (${second.code}): ${second.stderr}${second.stdout}`);
+  const broken = join(site.dir, 'app', 'migrations', '003_broken.sql');
+  writeFileSync(broken, 'ALTER TABLE no_such_table ADD COLUMN x int;\n');
+  try {
+    const third = await site.cli(['--json', 'deploy', '--yes']);
+    if (third.code !== 1) throw new Error(`the broken release was expected to be rolled back (exit 1), got ${third.code}: ${third.stderr}`);
+  } finally {
+    rmSync(broken, { force: true });
+  }
+}
+
+export function removeWebappSite(site: WebappSite): void {
+  const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=com.docker.compose.project=${site.project}`]).toString().split('\n').filter(Boolean);
+  if (ids.length) execFileSync('docker', ['rm', '-f', '-v', ...ids], { stdio: 'pipe' });
+  const vols = execFileSync('docker', ['volume', 'ls', '-q', '--filter', `label=com.docker.compose.project=${site.project}`]).toString().split('\n').filter(Boolean);
+  if (vols.length) execFileSync('docker', ['volume', 'rm', '-f', ...vols], { stdio: 'pipe' });
+  const images = execFileSync('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}']).toString().split('\n').filter((i) => i.includes(site.project));
+  if (images.length) execFileSync('docker', ['rmi', '-f', ...images], { stdio: 'pipe' });
+  const nets = execFileSync('docker', ['network', 'ls', '-q', '--filter', `label=com.docker.compose.project=${site.project}`]).toString().split('\n').filter(Boolean);
+  if (nets.length) execFileSync('docker', ['network', 'rm', ...nets], { stdio: 'pipe' });
+  rmSync(site.root, { recursive: true, force: true });
+}
