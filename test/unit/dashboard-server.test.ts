@@ -1,6 +1,6 @@
 // The dashboard server on a real socket: 127.0.0.1 only, a free port by default, a busy port
 // refused as bad input, and --open never putting the token on a command line.
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -71,5 +71,6 @@ describe('--open', () => {
     expect(openerArgv(file, 'linux')).toEqual(['xdg-open', file]);
     expect(openerArgv(file, 'darwin')).toEqual(['open', file]);
     expect(openerArgv(file, 'linux').join(' ')).not.toContain('token');
+    rmSync(dirname(file), { recursive: true, force: true });
   });
 });
