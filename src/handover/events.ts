@@ -25,9 +25,11 @@ export function isRehearsal(l: Loaded): boolean {
   const p = l.statement?.predicate;
   if (l.entry.kind === 'milestone') return l.entry.milestone?.number === 10;
   if (p === undefined) return false;
-  // restoreInto records a "restore" step into the service; a rehearsal never touches it.
+  // A rehearsal says so in its title and restores "into a scratch container"; restoreInto records
+  // a "restore" step into the live service.
+  if (/rehears/i.test(p.title) || p.results.some((r) => /scratch container/i.test(r.title))) return true;
   if (p.results.some((r) => r.id === 'restore' && r.title.startsWith('Restore into '))) return false;
-  return /rehears/i.test(p.title) || !/ into /.test(p.title);
+  return !/ into /.test(p.title);
 }
 
 function firstProblem(st: EvidenceStatement | undefined): string | undefined {

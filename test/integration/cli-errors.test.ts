@@ -112,7 +112,8 @@ describe('servers that cannot be used: exit 1 with the reason', () => {
     const r = await runCli(['targets', 'box'], { cwd: project(sshConfig({ port: 1 })) });
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/127\.0\.0\.1:1/);
-    expect(Date.now() - started).toBeLessThan(15_000);
+    // Refused at once rather than hanging (a bound on a hang; a loaded machine starts node slowly).
+    expect(Date.now() - started).toBeLessThan(90_000);
   });
 
   it('a key the server does not accept', async () => {

@@ -140,11 +140,10 @@ describe.each(['local', 'ssh'] as const)('deploy through the %s target', (kind) 
 
   it('a second deploy of the same source changes nothing', async () => {
     const before = webContainer(f);
-    const started = Date.now();
     const r = await cli(f, ['--json', 'deploy', '--yes']);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout)).toMatchObject({ outcome: 'unchanged' });
-    expect(Date.now() - started).toBeLessThan(8_000);
+    // How fast a no-op is, is a figure of bench/deploy.ts, not an assert here.
     expect(webContainer(f)).toEqual(before);
   });
 

@@ -27,7 +27,9 @@ const { cli, outputs, json } = recordingCli({ cwd: dir, env: { SHIPPROOF_HOME: j
 const compose = `services:
   db:
     image: shipproof-offline/postgres:15
-    env_file: .env
+    environment:
+      POSTGRES_PASSWORD: \${POSTGRES_PASSWORD}
+    restart: unless-stopped
     volumes: ["db_data:/var/lib/postgresql/data"]
     networks: [backend]
     healthcheck:
@@ -37,6 +39,7 @@ const compose = `services:
   web:
     build: ./app
     image: ${project}/web:latest
+    restart: unless-stopped
     ports: ["127.0.0.1:${port}:8080"]
     networks: [backend, default]
     depends_on:

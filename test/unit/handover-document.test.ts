@@ -192,7 +192,8 @@ describe('HANDOVER.md', () => {
     await record('milestone', 'passed', 'r3', 1);
     await record('milestone', 'passed', 'r3', 2);
     await record('restore', 'passed', undefined, undefined, { id: 'restore', title: 'Restore into db' }, { title: 'Restore of db-20261123 into db on prod' });
-    await record('restore', 'passed', undefined, undefined, { id: 'rehearse' }, { title: 'Restore rehearsal of db-20261123 on prod' });
+    // As rehearse.ts writes it: its restore step goes "into a scratch container".
+    await record('restore', 'passed', undefined, undefined, { id: 'restore', title: 'Restore into a scratch container' }, { title: 'Restore rehearsal of db-20261123 on prod' });
     const text = await handover();
     const entries = await (await import('../../src/evidence/store.js')).EvidenceStore.open(config.evidenceDir).list();
     claimsBacked(text, entries);

@@ -25,6 +25,11 @@ describe('lint precision', async () => {
     expect(of('healthcheck-fails-on-errors')).toEqual(['18 web', '28 worker']);
   });
 
+  it('treats a catalogue data store with a file-archive backup (Elasticsearch) as a database for published ports', () => {
+    expect(of('db-no-published-ports')).toEqual(['33 search']);
+    expect(report.findings.find((f) => f.rule === 'db-no-published-ports')?.message).toContain('(Elasticsearch / OpenSearch)');
+  });
+
   it('suggests the engine\'s own readiness command as the healthcheck fix', () => {
     const maria = report.findings.find((f) => f.rule === 'healthcheck-required' && f.service === 'maria');
     expect(maria?.fix).toContain('mariadb-admin ping');

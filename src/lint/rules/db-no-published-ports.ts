@@ -1,4 +1,5 @@
 // Databases and caches publish no ports: they serve the stack over the compose network only.
+import { familyOfImage } from '../../backup/engines/catalogue.js';
 import { describePort, isDataEngine, isLoopback } from '../classify.js';
 import type { LintRule, RuleFinding } from '../types.js';
 
@@ -9,8 +10,12 @@ export const dbNoPublishedPorts: LintRule = {
   check(ctx) {
     const findings: RuleFinding[] = [];
     for (const service of ctx.model.services) {
-      const engine = ctx.engines.get(service.name);
-      if (!isDataEngine(engine)) continue;
+      const image = ctx.images.get(service.name) ?? service.image;
+      const family = image === undefined ? undefined : familyOfImage(image);
+      // The catalogue knows data stores whose backup is a file archive too (Elasticsearch, SQL Server, …).
+      const dataStore = isDataEngine(ctx.engines.get(service.name)) || (family?.dataStore === true && ctx.config.stateful[service.name] !== false);
+      if (!dataStore) continue;
+      const engine = family?.label ?? ctx.engines.get(service.name);
       for (const port of service.ports) {
         const loopback = isLoopback(port);
         findings.push({
