@@ -73,6 +73,14 @@ export function createDashboardApp(o: DashboardOptions): Hono {
     if (!allowedHosts(o.port()).has(c.req.header('host') ?? '')) return c.text('Misdirected request: this dashboard answers only to its own 127.0.0.1 address.\n', 421);
     if (c.req.method !== 'GET' && c.req.method !== 'HEAD') return c.text('The dashboard is read-only.\n', 405, { Allow: 'GET, HEAD' });
     const name = cookieName(o.port());
+    // The printed URL carries the token as /login/<token> (a `token=` query would read as a secret
+    // assignment to the redactor, which then blanks it in the terminal); ?token= works as well.
+    const login = /^\/login\/([A-Za-z0-9_-]+)$/.exec(c.req.path);
+    if (login !== null) {
+      if (!tokenMatches(login[1], o.token)) return c.text('Forbidden: this login link is not the one `shipproof dashboard` printed.\n', 403);
+      setCookie(c, name, o.token, { httpOnly: true, sameSite: 'Strict', path: '/' });
+      return c.redirect('/', 303);
+    }
     const fromUrl = c.req.query('token');
     if (fromUrl !== undefined && tokenMatches(fromUrl, o.token)) {
       setCookie(c, name, o.token, { httpOnly: true, sameSite: 'Strict', path: '/' });

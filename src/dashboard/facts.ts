@@ -245,7 +245,8 @@ export function backupsOf(records: readonly RecordView[], target?: string): Back
           at: p.finishedAt,
           record: r,
           offsite: p.results
-            .filter((x) => x.id.startsWith('offsite.') && file !== '' && x.id.includes(file.replace(/[^A-Za-z0-9_.:-]/g, '_').slice(0, 20)))
+            // The copy's read-back sha256 is the backup's; older records are matched by name.
+            .filter((x) => x.id.startsWith('offsite.') && ((typeof o.sha256 === 'string' && x.observations.sha256 === o.sha256) || (file !== '' && x.id.includes(file.replace(/[^A-Za-z0-9_.:-]/g, '_').slice(0, 20)))))
             .map((x) => ({ destination: showValue(x.observations.destination), status: x.status, readBack: x.observations.readBack === true })),
           ...(prune === undefined ? {} : { retention: `kept ${showValue(prune.observations.kept)}, deleted ${showValue(prune.observations.deleted)}` }),
         });

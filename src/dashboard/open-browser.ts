@@ -1,9 +1,9 @@
 // --open: the token must not sit on a command line (other local users can read argv), so the
 // browser is pointed at a 0600 file in a private 0700 folder that redirects to the URL.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export function openerArgv(file: string, platform: NodeJS.Platform = process.platform): string[] {
   if (platform === 'darwin') return ['open', file];
@@ -19,15 +19,20 @@ export function redirectFile(url: string): string {
   return file;
 }
 
-/** Starts the system's opener; resolves with a problem sentence when there is none. */
-export function openBrowser(url: string): Promise<string | undefined> {
-  const [cmd, ...args] = openerArgv(redirectFile(url));
+/**
+ * Starts the system's opener; `problem` says why it could not. `cleanup` removes the redirect
+ * file (it holds the token), for when the dashboard stops.
+ */
+export function openBrowser(url: string): Promise<{ problem?: string; cleanup: () => void }> {
+  const file = redirectFile(url);
+  const cleanup = (): void => rmSync(dirname(file), { recursive: true, force: true });
+  const [cmd, ...args] = openerArgv(file);
   return new Promise((resolve) => {
     const child = spawn(cmd as string, args, { detached: true, stdio: 'ignore' });
-    child.once('error', (e) => resolve(`could not start ${cmd}: ${e.message}`));
+    child.once('error', (e) => resolve({ problem: `could not start ${cmd}: ${e.message}`, cleanup }));
     child.once('spawn', () => {
       child.unref();
-      resolve(undefined);
+      resolve({ cleanup });
     });
   });
 }

@@ -31,7 +31,7 @@ export async function startDashboard(o: Omit<DashboardOptions, 'token' | 'port'>
   });
   port = (server.address() as AddressInfo).port;
   return {
-    url: `http://${DASHBOARD_HOST}:${port}/?token=${token}`,
+    url: `http://${DASHBOARD_HOST}:${port}/login/${token}`,
     port,
     close: () =>
       new Promise<void>((resolve) => {

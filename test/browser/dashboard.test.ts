@@ -67,7 +67,7 @@ function startDashboard(s: WebappSite): Promise<URL> {
     child.stdout.on('data', (d: Buffer) => {
       out += d.toString('utf8');
       s.outputs.push({ code: null, stdout: d.toString('utf8'), stderr: '' });
-      const m = /http:\/\/127\.0\.0\.1:\d+\/\?token=\S+/.exec(out);
+      const m = /http:\/\/127\.0\.0\.1:\d+\/login\/\S+/.exec(out);
       if (m) resolve(new URL(m[0]));
     });
     child.stderr.on('data', (d: Buffer) => s.outputs.push({ code: null, stdout: '', stderr: d.toString('utf8') }));
@@ -130,7 +130,7 @@ afterAll(async () => {
 describe('shipproof dashboard over a real deploy', () => {
   it('prints a 127.0.0.1 URL with a token, which the first visit drops from the address bar', async () => {
     expect(url.hostname).toBe('127.0.0.1');
-    expect(url.searchParams.get('token')).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(url.pathname).toMatch(/^\/login\/[A-Za-z0-9_-]{43}$/);
     const page = await context.newPage();
     await page.goto(url.href);
     expect(page.url()).toBe(`${url.origin}/`);
@@ -248,7 +248,7 @@ describe('shipproof dashboard over a real deploy', () => {
     expect((await fetchRaw('/timeline', { cookie: `${cookie.split('=')[0]}=wrong` })).status).toBe(403);
     expect((await fetchRaw('/', { cookie })).status).toBe(200);
     expect((await fetchRaw('/', { cookie, host: 'rebind.example' })).status).toBe(421);
-    expect((await fetchRaw(`/?token=${url.searchParams.get('token')}`, { host: `rebind.example:${url.port}` })).status).toBe(421);
+    expect((await fetchRaw(url.pathname, { host: `rebind.example:${url.port}` })).status).toBe(421);
     const ok = await fetchRaw('/', { cookie });
     expect(ok.headers['content-security-policy']).toContain("script-src 'self'");
   });

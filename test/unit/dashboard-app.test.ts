@@ -133,6 +133,14 @@ describe('the gate', () => {
     }
   });
 
+  it('a /login/<token> link sets the cookie and lands on the overview; a wrong one is refused', async () => {
+    const r = await app().request(`/login/${TOKEN}`, { headers: { host: HOST } });
+    expect(r.status).toBe(303);
+    expect(r.headers.get('location')).toBe('/');
+    expect(r.headers.get('set-cookie')).toContain(`${cookieName(PORT)}=${TOKEN}; Path=/; HttpOnly; SameSite=Strict`);
+    expect((await app().request('/login/wrong', { headers: { host: HOST } })).status).toBe(403);
+  });
+
   it('swaps the URL token for an HttpOnly, SameSite=Strict cookie and drops it from the address', async () => {
     const r = await app().request(`/timeline?kind=deploy&token=${TOKEN}`, { headers: { host: `localhost:${PORT}` } });
     expect(r.status).toBe(303);

@@ -1,6 +1,6 @@
 // The dashboard server on a real socket: 127.0.0.1 only, a free port by default, a busy port
 // refused as bad input, and --open never putting the token on a command line.
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, rmSync, statSync } from 'node:fs';
 import { request } from 'node:http';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -39,7 +39,8 @@ describe('startDashboard', () => {
     expect(u.hostname).toBe('127.0.0.1');
     expect(Number(u.port)).toBe(running.port);
     expect(running.port).toBeGreaterThan(0);
-    const token = u.searchParams.get('token') as string;
+    const token = u.pathname.replace('/login/', '');
+    expect(u.pathname).toBe(`/login/${token}`);
     expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
     const cookie = `shipproof_dashboard_${running.port}=${token}`;
     expect(await status(running.port, '/', `127.0.0.1:${running.port}`, cookie)).toBe(200);
@@ -49,7 +50,7 @@ describe('startDashboard', () => {
     // An empty evidence folder is a page that says so, not an error.
     const other = await startDashboard({ evidenceDir: join(root, 'nothing-here'), project: 'demo', home: join(root, 'home') });
     try {
-      expect(new URL(other.url).searchParams.get('token')).not.toBe(token);
+      expect(new URL(other.url).pathname).not.toBe(u.pathname);
     } finally {
       await other.close();
     }
@@ -71,5 +72,6 @@ describe('--open', () => {
     expect(openerArgv(file, 'linux')).toEqual(['xdg-open', file]);
     expect(openerArgv(file, 'darwin')).toEqual(['open', file]);
     expect(openerArgv(file, 'linux').join(' ')).not.toContain('token');
+    rmSync(dirname(file), { recursive: true, force: true });
   });
 });

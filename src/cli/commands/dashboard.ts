@@ -42,14 +42,17 @@ export function registerDashboard(program: Command): void {
         readServer: serverReader(config, { acceptNewHostKey: options.acceptNewHostKey }),
       });
       out.result(() => `shipproof dashboard (read-only) at\n  ${running.url}\nThe URL carries its access token: share it with no one. Ctrl-C stops it.`, { url: running.url, port: running.port });
+      let cleanup = (): void => undefined;
       if (o.open === true) {
-        const problem = await openBrowser(running.url);
-        if (problem !== undefined) out.note(`${problem}; open the URL above yourself`);
+        const opened = await openBrowser(running.url);
+        cleanup = opened.cleanup;
+        if (opened.problem !== undefined) out.note(`${opened.problem}; open the URL above yourself`);
       }
       await new Promise<void>((resolve) => {
         process.once('SIGINT', () => resolve());
         process.once('SIGTERM', () => resolve());
       });
+      cleanup();
       await running.close();
     });
 }
