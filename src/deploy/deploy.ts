@@ -281,8 +281,9 @@ async function runSteps(s: Session, steps: Step[], notes: string[], touchedBefor
 function openChanging(o: DeployOptions, mayPull = true): Promise<Session> {
   return openSession(o, {
     mayPull,
+    // What `check` rejects, at its file:line, before the bundle is read and anything connects.
+    vet: async (config, compose) => throwIfErrors(await preflightErrors(config, compose)),
     before: async (p) => {
-      throwIfErrors(await preflightErrors(o.config, p.compose)); // what `check` rejects, before anything connects
       await evidencePreflight(o.config, sampleStatement(p));
     },
   });

@@ -49,6 +49,8 @@ export interface DeployOptions extends CreateTargetOptions {
 }
 
 export interface SessionOptions {
+  /** Checks the input (config and compose model) before the bundle is computed from it. */
+  vet?: (config: ResolvedConfig, compose: ComposeModel) => Promise<void>;
   /** Check (and settle) before connecting, e.g. that evidence can be written. */
   before?: (s: Omit<Session, 'flavor' | 'state' | 'docker' | 'images'>) => Promise<void>;
   /** Pull published images as deploy.pull says before deciding the release (deploy, run); read-only commands never pull. */
@@ -125,15 +127,17 @@ export async function envFingerprints(config: ResolvedConfig): Promise<string[]>
 }
 
 /** What is computed locally, without connecting: the compose model and the bundle. */
-export async function localRelease(config: ResolvedConfig): Promise<{ compose: ComposeModel; bundle: Bundle }> {
+export async function localRelease(config: ResolvedConfig, vet?: SessionOptions['vet']): Promise<{ compose: ComposeModel; bundle: Bundle }> {
   const compose = await loadCompose(config.composeFiles);
+  // Bad input is refused at its file:line before the bundle reads any file it names.
+  if (vet) await vet(config, compose);
   const bundle = await computeBundle({ config, compose, fingerprints: await envFingerprints(config) });
   return { compose, bundle };
 }
 
 export async function openSession(o: DeployOptions, so: SessionOptions = {}): Promise<Session> {
   const target = resolveTargetName(o.config, o.targetName);
-  const { compose, bundle } = await localRelease(o.config);
+  const { compose, bundle } = await localRelease(o.config, so.vet);
   const log = o.log ?? (() => undefined);
   const host = o.target ?? createTarget(target, o);
   const l = layout(target.appDir);
