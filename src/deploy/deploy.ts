@@ -296,7 +296,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
     return await withLock(s, o, async (_me, notes, interruptedFound) => {
       const started = new Date();
       if (await alreadyHealthy(s, interruptedFound)) {
-        s.log(`release ${s.release} is already current and healthy: nothing to change`);
+        // The CLI prints the one "nothing changed" line from the result (printed twice before).
         const st = statement(s, 'deploy', `Deploy of ${s.release} to ${s.target.name}: unchanged`, [
           { id: 'unchanged', title: 'Release already current and healthy', gate: true, status: 'pass', reason: 'the bundle hash matches the current release, its containers run its images, and its health gate passes', durationMs: Date.now() - started.getTime(), observations: { release: s.release }, commands: [] },
         ], started, { notes });

@@ -18,6 +18,9 @@ export function localTarCommand(root: string): string[] {
  * <release>.partial, so the next deploy starts it cleanly), never re-run blindly here.
  */
 export async function uploadBundle(host: Target, bundle: Bundle, releaseDir: string, timeoutMs = 10 * 60_000): Promise<void> {
+  // The receiving end first: local tar starts only once something reads what it writes (started
+  // before a slow SSH spawn returned, its output could be gone: "0 bytes were sent").
+  const remote = await host.spawn(unpackReleaseCommand(releaseDir), { timeoutMs });
   const [file, ...args] = localTarCommand(bundle.root);
   const tar = spawn(file!, args, { stdio: ['pipe', 'pipe', 'pipe'] });
   let tarErr = '';
@@ -30,7 +33,6 @@ export async function uploadBundle(host: Target, bundle: Bundle, releaseDir: str
   }
   tar.stdin.end([...[...dirs].sort(), ...bundle.files.map((f) => f.rel)].map((r) => `${r}\0`).join(''));
   const tarDone = new Promise<number | null>((resolve) => tar.on('close', resolve));
-  const remote = await host.spawn(unpackReleaseCommand(releaseDir), { timeoutMs });
   let remoteErr = '';
   remote.stderr.on('data', (d: Buffer) => (remoteErr += d.toString()));
   remote.stdout.resume();
