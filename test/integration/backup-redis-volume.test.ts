@@ -194,6 +194,8 @@ describe('Redis, volume and SQLite backups', () => {
       ['before-restore.backup.files', 'pass'],
       ['restore', 'pass'],
       ['verify', 'pass'],
+      ['dependents', 'skipped'],
+      ['health-gate', 'pass'],
     ]);
     expect(startedAt(c('files')).startsWith('true ')).toBe(true);
     expect(execFileSync('docker', ['exec', c('files'), 'cat', '/srv/files/a.txt']).toString()).toBe('original\n');

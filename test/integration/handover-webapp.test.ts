@@ -119,7 +119,9 @@ describe('the deployed example', () => {
     const r = await cli(['handover']);
     expect(r.code, r.stderr).toBe(0);
     const text = readFileSync(join(dir, 'HANDOVER.md'), 'utf8');
-    expect(text).toContain(`- **Last deploy:** passed, release \`${release}\``);
+    expect(text).toContain(`- **Current release:** \`${release}\` — [#`);
+    expect(text).toContain(`- **Last good release:** \`${release}\` — [#`);
+    expect(text).toContain(`Release \`${release}\` was deployed: every milestone passed or did not apply.`);
     expect(text).toContain(`### Milestones of release \`${release}\``);
     expect(text).toContain('| 7 | Health gate passes | passed |');
     expect(text).toContain('- **Verification:** verification status: human_needed, score 4/5 must-haves verified');

@@ -16,7 +16,7 @@ describe('shipproof lint', () => {
   it('exits 1 on the planted violations, printing rule, file:line, why and fix', async () => {
     const r = await shipproof(['lint'], { cwd: join(FIXTURES, 'violations') });
     expect(r.code).toBe(1);
-    expect(r.stdout).toContain('compose.yaml:8:9  error  db-no-published-ports  Service "db" (postgres) publishes 5432 → 5432 on every address.\n  why: ');
+    expect(r.stdout).toContain('compose.yaml:8:9  error  db-no-published-ports  Service "db" (PostgreSQL) publishes 5432 → 5432 on every address.\n  why: ');
     expect(r.stdout).toContain('\n  fix: Remove the mapping from "ports:"');
     expect(r.stdout.trimEnd().split('\n').at(-1)).toBe('9 errors, 8 warnings.');
   });

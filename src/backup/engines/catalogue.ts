@@ -50,7 +50,7 @@ export const ENGINE_FAMILIES: readonly EngineFamily[] = [
   }),
   F({
     id: 'redis',
-    label: 'Redis family (Redis, Redis Stack, redismod, Valkey, KeyDB, Dragonfly)',
+    label: 'Redis',
     images: ['redis', 'redis-stack', 'redis-stack-server', 'redismod', 'valkey', 'keydb', 'dragonfly', 'redis-cluster'],
     dataPaths: ['/data', '/bitnami/redis/data', '/var/lib/redis'],
     backup: 'redis',
