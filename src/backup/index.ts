@@ -13,7 +13,7 @@ import { pruneS3Copies } from './s3/offsite-s3.js';
 
 export { runBackups, type RunBackupsOptions, type BackupRunResult, type BackupOutcome } from './run.js';
 export { rehearseRestore, type RehearseOptions, type RehearsalResult } from './rehearse.js';
-export { restoreInto, type RestoreIntoOptions, type RestoreIntoResult } from './restore.js';
+export { prepareRestoreInto, restoreInto, restorePlan, type RestoreIntoOptions, type RestoreIntoResult } from './restore.js';
 export { auditExplanation, backupAudit, backupStatus, freshness, formatAge, type AuditReport, type AuditRow, type StatusRow, type FreshnessState } from './audit.js';
 export { ensureFreshBackup, type EnsureFreshBackupOptions, type EnsureFreshBackupResult, type ServiceDecision } from './policy.js';
 export { rehearseForDeploy, operatorIdentity, IDENTITY_ENV, IDENTITY_FILE_ENV, type DeployRehearsalOutcome } from './deploy-rehearsal.js';

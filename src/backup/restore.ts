@@ -104,8 +104,22 @@ function message(e: unknown): string {
   return (isShipproofError(e) || e instanceof Error ? e.message : String(e)).replace(/\.$/, '');
 }
 
-export async function restoreInto(o: RestoreIntoOptions): Promise<RestoreIntoResult> {
-  const started = new Date();
+/** What a restore into a live service works from: everything checked that can be checked without changing anything. */
+export interface PreparedRestore {
+  backup: ListedBackup;
+  compose: ComposeModel | undefined;
+  svc: ReturnType<typeof selectServices>[number];
+  /** The services stopped around the restore (they depend on this one). */
+  dependents: string[];
+  recorder: CommandRecorder;
+}
+
+/**
+ * The read-only half of a restore into a live service: the backup exists, is complete, matches
+ * its manifest (sha256 read on the server), fits the service's engine, and can be decrypted.
+ * `restore --into --dry-run` stops here and shows the plan.
+ */
+export async function prepareRestoreInto(o: Pick<RestoreIntoOptions, 'config' | 'target' | 'host' | 'backup' | 'service' | 'identity'>): Promise<PreparedRestore> {
   const folder = await readBackupsFolder(o.host, o.target.backupsDir);
   const backup = findBackup(folder, o.backup);
   if (!backup) throw new UsageError(`There is no backup "${o.backup}" in ${o.target.backupsDir} on ${o.target.name}.`, { hint: 'See `shipproof backup list`.' });
@@ -124,6 +138,34 @@ export async function restoreInto(o: RestoreIntoOptions): Promise<RestoreIntoRes
   const recorder = new CommandRecorder(new AbortController().signal);
   const sum = await recorder.run(o.host, sha256Command(backup.path), { timeoutMs: 3_600_000 });
   if (parseSha256Output(sum.stdout) !== m.sha256) throw new CheckFailedError(`The file of ${m.id} does not match its manifest (sha256): it was changed or damaged; nothing was restored.`);
+  const dependents = dependentsOf(compose, await readLinks(o.config.composeFiles).catch(() => new Map<string, string[]>()), o.service);
+  return { backup, compose, svc, dependents, recorder };
+}
+
+/** The steps a restore into a live service takes, in order, for `--dry-run` (nothing runs). */
+export function restorePlan(o: Pick<RestoreIntoOptions, 'target' | 'service'>, p: PreparedRestore): { step: string; what: string }[] {
+  const m = p.backup.manifest;
+  const how: Record<string, string> = {
+    postgres: `stream ${m.file} into psql inside ${o.service} (roles kept, each database replaced)`,
+    mariadb: `stream ${m.file} into mariadb inside ${o.service}`,
+    volume: `stop the services using ${o.service}'s volumes, replace the volume contents from ${m.file} with the helper image ${m.restoreImage.id.slice(0, 19)}, start them again`,
+    redis: `stop ${o.service}, swap the RDB file from ${m.file} into its volume, start it and wait until it answers`,
+    sqlite: `stop ${o.service}, swap the database files from ${m.file} into its volume, start it`,
+  };
+  return [
+    { step: 'integrity', what: `${m.file} matches its manifest (sha256 checked just now)` },
+    { step: 'before-restore', what: `take a fresh backup of ${o.service} into ${o.target.backupsDir} (the way back); stop if it fails` },
+    ...(p.dependents.length ? [{ step: 'dependents', what: `stop ${p.dependents.join(', ')} (they depend on ${o.service}); start them again after` }] : []),
+    { step: 'restore', what: how[m.engine] ?? `restore ${m.file}` },
+    { step: 'verify', what: `read ${o.service} back and compare with the backup's fingerprint` },
+    { step: 'health-gate', what: 'run the health gate on the stack' },
+  ];
+}
+
+export async function restoreInto(o: RestoreIntoOptions): Promise<RestoreIntoResult> {
+  const started = new Date();
+  const { backup, compose, svc, dependents, recorder } = await prepareRestoreInto(o);
+  const m = backup.manifest;
 
   const question = `Restore ${m.id} (taken ${m.createdAt}) into the live service ${o.service} on ${o.target.name}? Its current data is replaced (a backup of it is taken first).`;
   const consent = o.yes === true || (o.confirm ? await o.confirm(question) : false);
@@ -141,7 +183,6 @@ export async function restoreInto(o: RestoreIntoOptions): Promise<RestoreIntoRes
   if (safety.ok) {
     // The services that need this one are stopped first, so none writes to or holds
     // connections into data being replaced; they start again after, and the stack is checked.
-    const dependents = dependentsOf(compose, await readLinks(o.config.composeFiles).catch(() => new Map<string, string[]>()), o.service);
     if (dependents.length) o.onProgress?.(`stopping ${dependents.join(', ')} (they depend on ${o.service})`);
     const td = Date.now();
     const around = await withDependentsStopped({ host: o.host, docker: o.docker, project: o.config.project, compose, dependents, recorder }, async () => {

@@ -3,7 +3,7 @@
 // containers; and the Redis backup + rehearsal over the SSH target.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,6 +74,25 @@ function startedAt(container: string): string {
 }
 function ls(container: string, dir: string): string[] {
   return execFileSync('docker', ['exec', container, 'ls', '-a', dir]).toString().split('\n').filter((n) => n && n !== '.' && n !== '..').sort();
+}
+/** What a dry run must leave as it was: each container (id, running, started at), the volumes, every file under the server folder and the evidence folder (name, size, mtime). */
+function snapshot(): string {
+  const ids = execFileSync('docker', ['ps', '-aq', '--no-trunc', '--filter', `label=com.docker.compose.project=${project}`]).toString().split('\n').filter(Boolean).sort();
+  const lines = ids.map((id) => `${id} ${startedAt(id)}`);
+  lines.push(execFileSync('docker', ['volume', 'ls', '-q', '--filter', `label=com.docker.compose.project=${project}`]).toString().trim());
+  const walk = (dir: string): void => {
+    for (const n of readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
+      const f = join(dir, n.name);
+      if (n.isDirectory()) walk(f);
+      else {
+        const st = statSync(f);
+        lines.push(`${f} ${st.size} ${st.mtimeMs}`);
+      }
+    }
+  };
+  walk(join(root, 'server'));
+  walk(join(local, 'evidence'));
+  return lines.join('\n');
 }
 async function redisUp(): Promise<void> {
   for (let i = 0; i < 100; i++) {
@@ -160,6 +179,28 @@ describe('restore --into for Redis and SQLite', () => {
     expect(redis('get', 'key:42')).toBe('value 42');
     expect(redis('exists', 'after')).toBe('0');
     expect(ls(c('cache'), '/data').filter((n) => n.includes('shipproof'))).toEqual([]);
+  });
+
+  it('restore --into --dry-run and backup prune --dry-run change nothing: containers, volumes, files, evidence', async () => {
+    const before = snapshot();
+    const plan = await cli(['--json', 'restore', ids.cache as string, '--into', 'cache', '--dry-run']);
+    expect(plan.code, plan.stdout + plan.stderr).toBe(0);
+    const p = json<{ dryRun: boolean; steps: { step: string; what: string }[] }>(plan);
+    expect(p.dryRun).toBe(true);
+    expect(p.steps.map((x) => x.step)).toEqual(['integrity', 'before-restore', 'dependents', 'restore', 'verify', 'health-gate']);
+    expect(p.steps.find((x) => x.step === 'dependents')?.what).toMatch(/stop app, worker/);
+    const human = await cli(['restore', ids.cache as string, '--into', 'cache', '--dry-run']);
+    expect(human.code).toBe(0);
+    expect(human.stdout).toMatch(/dry run: nothing changed/);
+    expect(human.stdout + human.stderr).not.toMatch(/\?\s*$/m); // asked nothing
+    // cache has more than one backup by now (the safety backup of the restore above): some would go.
+    const prune = await cli(['--json', 'backup', 'prune', 'cache', '--keep', '1', '--dry-run']);
+    expect(prune.code, prune.stdout + prune.stderr).toBe(0);
+    const pr = json<{ dryRun: boolean; deleted: string[]; plan: { decisions: { id: string; action: string }[] } }>(prune);
+    expect(pr.dryRun).toBe(true);
+    expect(pr.plan.decisions.filter((d) => d.action === 'delete').length).toBeGreaterThan(0);
+    expect(pr.deleted).toEqual([]);
+    expect(snapshot()).toEqual(before);
   });
 
   it('restores the SQLite file into the live service: stopped, swapped, checked before it starts, started again', async () => {

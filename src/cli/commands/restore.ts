@@ -1,7 +1,7 @@
 // `shipproof restore <backup> --rehearse | --into <service>`.
 import type { Command } from 'commander';
 import { ExitCode, UsageError } from '../../errors.js';
-import { readIdentityFile, rehearseRestore, restoreInto, stageFromS3, type StagedBackup } from '../../backup/index.js';
+import { prepareRestoreInto, readIdentityFile, rehearseRestore, restoreInto, restorePlan, stageFromS3, type StagedBackup } from '../../backup/index.js';
 import { recordEvidence } from '../../evidence/record.js';
 import { contextOf } from '../context.js';
 import { table } from '../output.js';
@@ -19,13 +19,27 @@ export function registerRestore(program: Command): void {
     .option('--identity <file>', 'age identity file, for an encrypted backup (read here, never sent anywhere)')
     .option('--from-offsite [destination]', 'use the S3 off-site copy (streamed here, verified by size and sha256 before use); <backup> may be a service name: its newest verified copy')
     .option('-y, --yes', 'do not ask before restoring into a live service')
+    .option('--dry-run', 'with --into: check the backup (exists, complete, sha256) and print each step the restore would take; change nothing, record nothing')
     .option('--volume-image <image>', 'helper image for the backup taken before a restore into a volume service')
-    .action(async (refArg: string, flags: { rehearse?: boolean; into?: string; identity?: string; yes?: boolean; volumeImage?: string; fromOffsite?: string | boolean }, cmd: Command) => {
+    .action(async (refArg: string, flags: { rehearse?: boolean; into?: string; identity?: string; yes?: boolean; volumeImage?: string; fromOffsite?: string | boolean; dryRun?: boolean }, cmd: Command) => {
       const ctx = contextOf(cmd);
       let ref = refArg;
       if (flags.rehearse && flags.into) throw new UsageError('Use either --rehearse or --into <service>, not both.');
+      if (flags.dryRun && !flags.into) throw new UsageError('--dry-run shows a restore into a live service: add --into <service>.', { hint: 'A rehearsal (--rehearse) never touches the live service; it runs in a scratch container and is removed after.' });
+      if (flags.dryRun && flags.fromOffsite !== undefined && flags.fromOffsite !== false) throw new UsageError('--dry-run reads the backup on the server; it cannot be combined with --from-offsite.');
       const identity = flags.identity ? await readIdentityFile(flags.identity) : undefined;
       await withSession(ctx, async (s) => {
+        if (flags.dryRun && flags.into) {
+          // Reads only (the backups folder, the file's sha256): no consent, no record.
+          const service = flags.into;
+          const p = await prepareRestoreInto({ ...s, backup: ref, service, ...(identity ? { identity } : {}) });
+          const steps = restorePlan({ target: s.target, service }, p);
+          ctx.out.result(
+            () => [`restore ${p.backup.manifest.id} into ${service} on ${s.target.name} (dry run: nothing changed)`, ...steps.map((x, i) => `  ${i + 1}. ${x.step}: ${x.what}`)].join('\n'),
+            { dryRun: true, backup: p.backup.manifest.id, service, target: s.target.name, steps },
+          );
+          return;
+        }
         const progress = new Progress(ctx.out, flags.into ? `restoring into ${flags.into}` : 'rehearsing the restore', ctx.options.json);
         let staged: StagedBackup | undefined;
         if (flags.fromOffsite !== undefined && flags.fromOffsite !== false) {
