@@ -26,6 +26,7 @@ import { throwIfErrors } from '../config/yaml-positions.js';
 import { envFingerprints } from './session.js';
 import { listMountsCommand } from './commands.js';
 import { stopWatch, watchSession } from './availability-target.js';
+import { releaseFactSubjects } from './release-facts.js';
 
 export { ConsentDeclinedError, envFingerprints, type DeployOptions } from './session.js';
 export { planDeploy, planRollback } from './plan.js';
@@ -317,7 +318,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
       if (pruned.length) notes.push(`pruned releases: ${pruned.join(', ')}`);
       const outcome: DeployResult['outcome'] = failed ? (r.rollback?.healthy ? 'rolled-back' : 'failed') : 'deployed';
       // Every bundle file and env fingerprint as a subject, so this record and the next can say what changed.
-      const subjects = [...statement(s, 'deploy', 'x', [], new Date()).subject, ...releaseSubjects(s.bundle.files, await envFingerprints(s.config))];
+      const subjects = [...statement(s, 'deploy', 'x', [], new Date()).subject, ...releaseSubjects(s.bundle.files, await envFingerprints(s.config)), ...(await releaseFactSubjects(s))];
       const changes = await changesSincePrevious(s.config.evidenceDir, s.target.name, s.release, subjects);
       const st = statement(s, 'deploy', `Deploy of ${s.release} to ${s.target.name}: ${outcome}${r.down ? ' — stack DOWN' : ''}${r.interrupted ? ` (interrupted by ${r.interrupted})` : ''}`, [...summaryResults(r.milestones), ...(availability ? [availability] : [])], started, {
         subjects,

@@ -110,6 +110,8 @@ export const releaseChangesSchema = z.strictObject({
   images: names,
   /** Env file paths whose fingerprint changed. */
   env: names,
+  /** What could not be compared, and why (an older record lists no images, say): never read as "unchanged". */
+  notCompared: names.optional(),
 });
 export type ReleaseChanges = z.infer<typeof releaseChangesSchema>;
 

@@ -140,8 +140,10 @@ function changesSection(c: NonNullable<EvidencePredicate['changes']>): string[] 
     ['Env files changed (fingerprint only)', c.env],
   ];
   const any = rows.filter(([, l]) => l.length > 0);
-  if (any.length === 0) out.push('Nothing changed.');
+  const open = c.notCompared ?? [];
+  if (any.length === 0) out.push(open.length === 0 ? 'Nothing changed.' : 'Nothing that was compared changed.');
   for (const [label, list] of any) out.push(`- ${label}: ${list.map((x) => code(x)).join(', ')}`);
+  for (const n of open) out.push(`- Not compared: ${inline(n)}`);
   out.push('');
   return out;
 }
