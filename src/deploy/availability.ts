@@ -48,6 +48,8 @@ export interface ServiceAvailability {
   failed: number;
   /** Largest time between two observations of this service: the figure's resolution. */
   largestGapMs: number;
+  /** Mean time between two observations (the pace reached, which a loaded host makes slower than the interval). */
+  meanGapMs: number;
   /** Present only when the service was seen serving before any outage counted. */
   downtimeMs?: number;
   outages: Outage[];
@@ -128,7 +130,7 @@ function serviceFigure(w: WatchedService, ticks: readonly Tick[], startedAt: num
   const mine = ticks.filter((t) => t.seen[w.service] !== undefined).map((t) => ({ at: t.at, ok: t.seen[w.service] === true }));
   const base = { service: w.service, method: w.method, ...(w.probes ? { probes: w.probes } : {}) };
   if (mine.length === 0) {
-    return { ...base, observations: 0, failed: 0, largestGapMs: 0, outages: [], noFigure: 'not observed: no look at it could be taken' };
+    return { ...base, observations: 0, failed: 0, largestGapMs: 0, meanGapMs: 0, outages: [], noFigure: 'not observed: no look at it could be taken' };
   }
   let largestGapMs = 0;
   for (let i = 1; i < mine.length; i++) largestGapMs = Math.max(largestGapMs, mine[i]!.at - mine[i - 1]!.at);
@@ -148,7 +150,8 @@ function serviceFigure(w: WatchedService, ticks: readonly Tick[], startedAt: num
   }
   if (downSince !== undefined) outages.push({ fromMs: downSince - startedAt, toMs: stoppedAt - startedAt, open: true });
   const failed = mine.filter((m) => !m.ok).length;
-  const out: ServiceAvailability = { ...base, observations: mine.length, failed, largestGapMs, outages };
+  const meanGapMs = mine.length > 1 ? (mine[mine.length - 1]!.at - mine[0]!.at) / (mine.length - 1) : 0;
+  const out: ServiceAvailability = { ...base, observations: mine.length, failed, largestGapMs, meanGapMs, outages };
   if (!seenGood) return { ...out, noFigure: `it never answered in ${mine.length} observation(s): it was not serving at any point of the watch` };
   if (mine[0]!.ok === false) {
     // Not serving when the watch began (a new service, a first deploy): there was nothing to lose yet.
@@ -169,7 +172,7 @@ function how(s: ServiceAvailability): string {
 
 /** One sentence per service: how it was observed, how often, and what was seen. */
 export function describeAvailability(s: ServiceAvailability, intervalMs: number): string {
-  const pace = `${s.observations} observation(s), one about every ${seconds(intervalMs)} (largest gap ${seconds(s.largestGapMs)})`;
+  const pace = `${s.observations} observation(s), one every ${seconds(s.meanGapMs)} on average (asked: ${seconds(intervalMs)}; largest gap ${seconds(s.largestGapMs)})`;
   if (s.observations === 0) return `${s.service}: ${s.noFigure ?? 'not observed'}`;
   const seen =
     s.noFigure !== undefined

@@ -124,7 +124,6 @@ async function rollbackAfterFailure(s: Session, failed: MilestoneRun, notes: str
     gate: false,
     status: 'fail',
     reason: failed.reason ?? 'failed',
-    durationMs: 0,
     observations: { failedRelease: s.release, milestone: failed.number, record: failed.record ?? null },
     commands: [],
   };
@@ -235,7 +234,7 @@ function summaryResults(runs: MilestoneRun[]): CheckResult[] {
     gate: true,
     status: r.status,
     ...(r.reason ? { reason: r.reason } : {}),
-    durationMs: r.durationMs ?? 0,
+    ...(r.durationMs === undefined ? {} : { durationMs: r.durationMs }),
     observations: { record: r.record ?? null },
     commands: r.commands ?? [],
   }));

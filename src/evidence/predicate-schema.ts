@@ -69,7 +69,8 @@ export const checkResultSchema = z.strictObject({
   gate: z.boolean(),
   status: resultStatusSchema,
   reason: z.string().optional(),
-  durationMs: z.number().min(0),
+  /** Absent when nothing was timed (a verdict drawn from other records, a sign-off): never a made-up 0. */
+  durationMs: z.number().min(0).optional(),
   observations: z.record(observationKey, observationValueSchema),
   commands: z.array(commandRecordSchema),
 });

@@ -162,6 +162,13 @@ describe('examples/webapp redeployed under 50 GET/s through Caddy (local target)
     for (const s of SERVICES) expect(typeof av[`${s}.downtimeMs`], String(av[`${s}.availability`])).toBe('number');
     const summary = (r.out.summary as { unavailable?: { service: string; ms?: number }[] }).unavailable;
     expect(summary?.map((u) => u.service).sort()).toEqual([...SERVICES].sort());
+    // What changed: web's rebuilt image by id; the offline caddy and postgres images did not change.
+    const deployJson = readdirSync(join(dir, 'docs', 'evidence')).filter((f) => f.endsWith('-here-deploy.json')).sort().pop()!;
+    const changes = (JSON.parse(readFileSync(join(dir, 'docs', 'evidence', deployJson), 'utf8')) as { predicate: { changes?: { images: string[]; notCompared?: string[]; files: { changed: string[] } } } }).predicate.changes;
+    expect(changes?.files.changed).toContain('app/static/app.css');
+    expect(changes?.images.find((l) => l.startsWith('web: '))).toMatch(/^web: sha256:[0-9a-f]{64} \(image id\) -> sha256:[0-9a-f]{64} \(image id\)$/);
+    expect(changes?.images.some((l) => l.startsWith('caddy: ') || l.startsWith('postgres: '))).toBe(false);
+    expect(changes?.notCompared).toBeUndefined();
     console.log(`availability (code change): ${SERVICES.map((s) => String(av[`${s}.availability`])).join(' | ')}`);
     // Drain counts TCP connections to the old containers, Caddy's idle keep-alives included, so
     // "open at stop" need not be 0 (seen: 23 after 13 s, no request failing); the proof that the

@@ -62,7 +62,7 @@ describe('the availability watch', () => {
     expect(web.downtimeMs).toBe(0);
     expect(web.observations).toBe(4);
     expect(web.largestGapMs).toBe(500);
-    expect(describeAvailability(web, r.intervalMs)).toBe('web: by its Docker healthcheck (a running container reported healthy); 4 observation(s), one about every 500 ms (largest gap 500 ms); 0 ms unavailable: no failed observation');
+    expect(describeAvailability(web, r.intervalMs)).toBe('web: by its Docker healthcheck (a running container reported healthy); 4 observation(s), one every 500 ms on average (asked: 500 ms; largest gap 500 ms); 0 ms unavailable: no failed observation');
     expect(describeAvailability(caddy, r.intervalMs)).toMatch(/^caddy: by HTTP probe healthz; 4 observation\(s\).*; 1000 ms unavailable in 1 outage\(s\) \(\+500 ms to \+1500 ms 1000 ms\), first failed to next good observation$/);
   });
 

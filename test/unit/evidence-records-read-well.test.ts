@@ -104,6 +104,14 @@ describe('rendering', () => {
     expect(md.split('### m7-health-gate')[1]!.split('###')[0]).not.toContain('No commands ran');
   });
 
+  it('a result nothing timed says so, never "0 ms"', () => {
+    const { durationMs: _none, ...untimed } = result('failure', 'fail');
+    const md = renderEvidenceMarkdown(base('rollback', [untimed, result('health-gate-after-rollback', 'pass')]));
+    const section = md.split('### failure')[1]!.split('###')[0]!;
+    expect(section).toContain('fail (gate); not timed (no duration was measured for it).');
+    expect(section).not.toContain('0 ms');
+  });
+
   it('lists what changed against the previous release by name, never values', () => {
     const changes = releaseChanges(
       { id: 'r1', files: { 'app.js': '1', 'old.txt': '2', Caddyfile: '3' }, images: { db: 'sha256:aaa' }, env: { '.env': 'f1' }, services: { web: 'c1', db: 'c2' } },
