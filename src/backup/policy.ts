@@ -66,7 +66,6 @@ export async function ensureFreshBackup(o: EnsureFreshBackupOptions): Promise<En
       gate: true,
       status: d.outcome === 'fresh' || d.outcome === 'taken' ? 'pass' : d.outcome === 'off' ? 'skipped' : 'fail',
       ...(d.outcome === 'fresh' || d.outcome === 'taken' ? {} : { reason: d.reason }),
-      durationMs: 0,
       observations: {
         policy: o.policy,
         found: d.found,

@@ -226,7 +226,6 @@ export async function restoreInto(o: RestoreIntoOptions): Promise<RestoreIntoRes
           gate: true,
           status: mismatches.length ? 'fail' : 'pass',
           ...(mismatches.length ? { reason: `the live data differs from the backup (the service may have written since): ${summarizeMismatches(mismatches, 3).join('; ')}` } : {}),
-          durationMs: 0,
           observations: { mismatches: mismatches.length },
           commands: [],
         });

@@ -136,7 +136,6 @@ export async function runBackups(o: RunBackupsOptions): Promise<BackupRunResult>
         gate: false,
         status: x.status === 'verified' ? 'pass' : 'fail',
         ...(x.reason ? { reason: x.reason } : {}),
-        durationMs: 0,
         observations: {
           destination: x.destination,
           sha256: x.sha256 ?? null,
@@ -178,7 +177,6 @@ export async function runBackups(o: RunBackupsOptions): Promise<BackupRunResult>
         gate: false,
         status: prune.failed.length ? 'fail' : 'pass',
         ...(prune.failed.length ? { reason: `could not delete ${prune.failed.map((f) => f.id).join(', ')}` } : {}),
-        durationMs: 0,
         observations: {
           deleted: prune.deleted.length,
           kept: plan.decisions.filter((d) => d.action === 'keep').length,
@@ -249,7 +247,7 @@ async function backupOne(ctx: RunContext, live: LiveService): Promise<BackupOutc
       observations,
       commands: recorder.records,
     };
-    return { service: s.service, engine: s.engine, status, ...(reason ? { reason } : {}), durationMs: result.durationMs, stopped: stopped.map((c) => c.name), result, ...extra };
+    return { service: s.service, engine: s.engine, status, ...(reason ? { reason } : {}), durationMs: result.durationMs ?? 0, stopped: stopped.map((c) => c.name), result, ...extra };
   };
 
   if (!spec.tested && !o.allowUntested) {

@@ -301,7 +301,8 @@ export function trendSeries(records: readonly RecordView[], target?: string): Se
       if (typeof o.gateMs === 'number') gate.points.push({ x, y: o.gateMs / 1000, label: p.release ?? '' });
       for (const [k, v] of Object.entries(o)) {
         if (typeof v !== 'number') continue;
-        if (/^(downtimeMs|downtime\.ms|failedRequestsMs)$/.test(k) || k.endsWith('.downtimeMs')) downtime.points.push({ x, y: v / 1000, label: p.release ?? '' });
+        // `<service>.downtimeMs`: the availability watch's measured figure per service (src/deploy/availability.ts).
+        if (/^(downtimeMs|downtime\.ms|failedRequestsMs)$/.test(k) || k.endsWith('.downtimeMs')) downtime.points.push({ x, y: v / 1000, label: k.endsWith('.downtimeMs') ? `${p.release ?? ''} ${k.slice(0, -'.downtimeMs'.length)}` : (p.release ?? '') });
         const m = /^(.+)\.latencyMs$/.exec(k);
         if (m?.[1] !== undefined) {
           const s = latency.get(m[1]) ?? { label: `${m[1]} latency`, unit: 'ms', points: [] };

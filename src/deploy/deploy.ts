@@ -25,6 +25,8 @@ import { preflightErrors } from '../core/preflight.js';
 import { throwIfErrors } from '../config/yaml-positions.js';
 import { envFingerprints } from './session.js';
 import { listMountsCommand } from './commands.js';
+import { stopWatch, watchSession } from './availability-target.js';
+import { releaseFactSubjects } from './release-facts.js';
 
 export { ConsentDeclinedError, envFingerprints, type DeployOptions } from './session.js';
 export { planDeploy, planRollback } from './plan.js';
@@ -122,7 +124,6 @@ async function rollbackAfterFailure(s: Session, failed: MilestoneRun, notes: str
     gate: false,
     status: 'fail',
     reason: failed.reason ?? 'failed',
-    durationMs: 0,
     observations: { failedRelease: s.release, milestone: failed.number, record: failed.record ?? null },
     commands: [],
   };
@@ -233,15 +234,18 @@ function summaryResults(runs: MilestoneRun[]): CheckResult[] {
     gate: true,
     status: r.status,
     ...(r.reason ? { reason: r.reason } : {}),
-    durationMs: r.durationMs ?? 0,
+    ...(r.durationMs === undefined ? {} : { durationMs: r.durationMs }),
     observations: { record: r.record ?? null },
     commands: r.commands ?? [],
   }));
 }
 
 /** Runs steps in order until one fails or an interrupt arrives; then the rollback path if the stack was touched. */
-async function runSteps(s: Session, steps: Step[], notes: string[], touchedBefore = false): Promise<Omit<DeployResult, 'outcome' | 'exitCode'> & { failed?: MilestoneRun }> {
+async function runSteps(s: Session, steps: Step[], notes: string[], touchedBefore = false, watchStack = false): Promise<Omit<DeployResult, 'outcome' | 'exitCode'> & { failed?: MilestoneRun; availability?: CheckResult }> {
   const runs: MilestoneRun[] = [];
+  // Per-service availability, observed from milestone 6 until the stack stops changing (availability.ts).
+  let watch: Awaited<ReturnType<typeof watchSession>>;
+  let availability: CheckResult | undefined;
   const previousGood = s.state.lastKnownGood;
   let touched = touchedBefore;
   let failed: MilestoneRun | undefined;
@@ -250,12 +254,14 @@ async function runSteps(s: Session, steps: Step[], notes: string[], touchedBefor
       failed = { number: step.number, id: step.id, status: 'error', reason: `interrupted by ${s.interrupts.reason} before this milestone` };
       break;
     }
+    if (watchStack && step.number === 6) watch = await watchSession(s);
     const run = await runStep(s, step, notes, () => (touched = true));
     runs.push(run);
     if (failedStatus(run.status)) {
       failed = run;
       break;
     }
+    if (step.number === Math.max(...ROLLBACK_FROM)) availability ??= await stopWatch(watch, false);
   }
   let rollback: DeployResult['rollback'];
   if (failed && touched && ROLLBACK_FROM.has(failed.number)) {
@@ -265,6 +271,7 @@ async function runSteps(s: Session, steps: Step[], notes: string[], touchedBefor
     if (rec && rec.status !== 'healthy') await saveState(s, upsertRelease(s.state, { ...rec, status: 'failed' }));
     if (!touched) notes.push('the running stack was not changed');
   }
+  availability ??= await stopWatch(watch, rollback !== undefined);
   return {
     release: s.release,
     target: s.target.name,
@@ -274,6 +281,7 @@ async function runSteps(s: Session, steps: Step[], notes: string[], touchedBefor
     ...(s.interrupts.reason ? { interrupted: s.interrupts.reason } : {}),
     notes,
     ...(failed ? { failed } : {}),
+    ...(availability ? { availability } : {}),
   };
 }
 
@@ -304,14 +312,14 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
         if (o.quietNoop !== true) await writeRecordOrTrace(s.config, st);
         return { release: s.release, target: s.target.name, outcome: 'unchanged', milestones: [], exitCode: 0, notes };
       }
-      const { failed, ...r } = await runSteps(s, STEPS, notes);
+      const { failed, availability, ...r } = await runSteps(s, STEPS, notes, false, true);
       const pruned = failed ? [] : await prune(s);
       if (pruned.length) notes.push(`pruned releases: ${pruned.join(', ')}`);
       const outcome: DeployResult['outcome'] = failed ? (r.rollback?.healthy ? 'rolled-back' : 'failed') : 'deployed';
       // Every bundle file and env fingerprint as a subject, so this record and the next can say what changed.
-      const subjects = [...statement(s, 'deploy', 'x', [], new Date()).subject, ...releaseSubjects(s.bundle.files, await envFingerprints(s.config))];
+      const subjects = [...statement(s, 'deploy', 'x', [], new Date()).subject, ...releaseSubjects(s.bundle.files, await envFingerprints(s.config)), ...(await releaseFactSubjects(s))];
       const changes = await changesSincePrevious(s.config.evidenceDir, s.target.name, s.release, subjects);
-      const st = statement(s, 'deploy', `Deploy of ${s.release} to ${s.target.name}: ${outcome}${r.down ? ' — stack DOWN' : ''}${r.interrupted ? ` (interrupted by ${r.interrupted})` : ''}`, summaryResults(r.milestones), started, {
+      const st = statement(s, 'deploy', `Deploy of ${s.release} to ${s.target.name}: ${outcome}${r.down ? ' — stack DOWN' : ''}${r.interrupted ? ` (interrupted by ${r.interrupted})` : ''}`, [...summaryResults(r.milestones), ...(availability ? [availability] : [])], started, {
         subjects,
         ...(changes === undefined ? {} : { changes }),
         notes: [
@@ -378,10 +386,12 @@ export async function rollback(o: DeployOptions & { release?: string }): Promise
       await s.confirm(`roll ${s.target.name} back to release ${to}`);
       const started = new Date();
       const from = s.state.current;
+      const watch = await watchSession(s);
       const restored = await restoreRelease(s, to);
+      const availability = await stopWatch(watch, true);
       await saveState(s, stateAfterRestore(s, s.state, to, restored, o.forceReason && choice.needsForce ? { forced: o.forceReason } : {}));
       const down = s.state.down;
-      const st = statement(s, 'rollback', `Rollback of ${s.target.name} from ${from ?? 'none'} to ${to}${down ? ': stack DOWN' : ''}`, restored.results, started, {
+      const st = statement(s, 'rollback', `Rollback of ${s.target.name} from ${from ?? 'none'} to ${to}${down ? ': stack DOWN' : ''}`, [...restored.results, ...(availability ? [availability] : [])], started, {
         notes: [...notes, 'requested by hand', ...(down ? [`the stack is DOWN: ${down.reason}; running: ${down.running}`, ...down.recovery.map((c) => `recover: ${c}`)] : [])],
         release: to,
         status: restored.healthy ? 'passed' : 'failed',

@@ -19,7 +19,7 @@ const releaseRecord = z.object({
    * The exact image of every service, built or published, kept under a per-release tag (and its
    * id), so a re-tagged or re-pulled upstream tag does not change what a rollback runs.
    */
-  images: z.record(z.string(), z.object({ ref: z.string(), releaseTag: z.string(), id: z.string().optional(), built: z.boolean().optional() })).default({}),
+  images: z.record(z.string(), z.object({ ref: z.string(), releaseTag: z.string(), id: z.string().optional(), built: z.boolean().optional(), /** A pulled image's `repo@sha256:…`. */ repoDigest: z.string().optional() })).default({}),
   composeFiles: z.array(z.string()).default([]),
   /** Content-addressed mount paths this release uses (kept while the release is kept). */
   mounts: z.array(z.string()).default([]),

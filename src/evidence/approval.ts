@@ -33,7 +33,6 @@ export function buildApprovalStatement(input: ApprovalInput): EvidenceStatement 
         title: `${reviewer} reviewed record #${approved.seq}`,
         gate: true,
         status: 'pass',
-        durationMs: 0,
         observations: {
           reviewer,
           approvedSeq: approved.seq,

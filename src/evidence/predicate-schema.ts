@@ -69,7 +69,8 @@ export const checkResultSchema = z.strictObject({
   gate: z.boolean(),
   status: resultStatusSchema,
   reason: z.string().optional(),
-  durationMs: z.number().min(0),
+  /** Absent when nothing was timed (a verdict drawn from other records, a sign-off): never a made-up 0. */
+  durationMs: z.number().min(0).optional(),
   observations: z.record(observationKey, observationValueSchema),
   commands: z.array(commandRecordSchema),
 });
@@ -110,6 +111,8 @@ export const releaseChangesSchema = z.strictObject({
   images: names,
   /** Env file paths whose fingerprint changed. */
   env: names,
+  /** What could not be compared, and why (an older record lists no images, say): never read as "unchanged". */
+  notCompared: names.optional(),
 });
 export type ReleaseChanges = z.infer<typeof releaseChangesSchema>;
 

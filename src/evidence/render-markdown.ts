@@ -62,6 +62,7 @@ export function renderEvidenceMarkdown(statementJson: string | Buffer | Evidence
     // A summary line (a deploy record's row per milestone) points at the record holding the detail.
     const elsewhere = r.commands.length === 0 && r.durationMs === 0 && typeof r.observations['record'] === 'string' ? r.observations['record'] : undefined;
     if (elsewhere !== undefined) out.push(`${r.status}${r.gate ? ' (gate)' : ''}; its duration and commands are in record ${code(elsewhere)}.`, '');
+    else if (r.durationMs === undefined) out.push(`${r.status}${r.gate ? ' (gate)' : ''}; not timed (no duration was measured for it).`, '');
     else out.push(`${r.status}${r.gate ? ' (gate)' : ''} in ${formatMs(r.durationMs)}.`, '');
     if (r.reason !== undefined && r.reason !== '') out.push(`Why: ${inline(r.reason)}`, '');
     if (elsewhere === undefined) {
@@ -140,8 +141,10 @@ function changesSection(c: NonNullable<EvidencePredicate['changes']>): string[] 
     ['Env files changed (fingerprint only)', c.env],
   ];
   const any = rows.filter(([, l]) => l.length > 0);
-  if (any.length === 0) out.push('Nothing changed.');
+  const open = c.notCompared ?? [];
+  if (any.length === 0) out.push(open.length === 0 ? 'Nothing changed.' : 'Nothing that was compared changed.');
   for (const [label, list] of any) out.push(`- ${label}: ${list.map((x) => code(x)).join(', ')}`);
+  for (const n of open) out.push(`- Not compared: ${inline(n)}`);
   out.push('');
   return out;
 }

@@ -80,7 +80,6 @@ export function verificationStatement(run: VerifyRun, files: readonly { name: st
       gate: true,
       status: failed ? 'fail' : 'pass',
       reason: failed ? `${blocking.length} blocking ${blocking.length === 1 ? 'finding' : 'findings'}${scan.missing.length > 0 ? `; missing paths: ${scan.missing.join(', ')}` : ''}` : `${scan.findings.length} findings, none blocking`,
-      durationMs: 0,
       observations: {
         filesScanned: scan.filesScanned,
         findings: listed.slice(0, MAX_OBSERVATION_ITEMS),
@@ -105,7 +104,6 @@ export function verificationStatement(run: VerifyRun, files: readonly { name: st
             : h.state === 'expired'
               ? `the sign-off by ${signer(h)} expired on ${a?.expires ?? '?'}`
               : `signed off as ${a?.status ?? '?'} by ${signer(h)} until ${a?.expires ?? '?'}`,
-      durationMs: 0,
       observations: {
         state: h.state,
         ...(a === undefined ? {} : { by: a.by, expires: a.expires, evidence: a.evidence.slice(0, 1024) }),
@@ -122,7 +120,6 @@ export function verificationStatement(run: VerifyRun, files: readonly { name: st
       gate: true,
       status: t.status === 'VERIFIED' ? 'pass' : t.status === 'FAILED' ? 'fail' : 'skipped',
       ...(t.status === 'VERIFIED' ? {} : { reason: t.status === 'FAILED' ? 'a check it relies on failed' : 'needs a person: nothing automated confirms it' }),
-      durationMs: 0,
       observations: { checks: t.checks },
       commands: [],
     });

@@ -105,6 +105,18 @@ function lastRecordWith(key: string): Record<string, unknown> {
   return {};
 }
 
+/** The availability result of the newest (or first) record of `kind` (src/deploy/availability.ts). */
+function availabilityIn(kind: 'deploy' | 'rollback', which: 'newest' | 'first' = 'newest'): Record<string, unknown> | undefined {
+  const folder = join(dir, 'docs', 'evidence');
+  const files = readdirSync(folder).filter((f) => f.endsWith(`-here-${kind}.json`)).sort();
+  const f = which === 'newest' ? files[files.length - 1] : files[0];
+  if (f === undefined) return undefined;
+  const st = JSON.parse(readFileSync(join(folder, f), 'utf8')) as { predicate: { results: { id: string; observations: Record<string, unknown> }[] } };
+  return st.predicate.results.find((r) => r.id === 'availability')?.observations;
+}
+
+const SERVICES = ['postgres', 'web', 'worker', 'caddy'];
+
 beforeAll(async () => {
   execFileSync('bash', [join(EXAMPLE, 'build.sh')], { stdio: 'pipe' });
   setUp();
@@ -138,6 +150,26 @@ describe('examples/webapp redeployed under 50 GET/s through Caddy (local target)
     expect(r.load.sent).toBeGreaterThanOrEqual(MIN_REQUESTS);
     expect(ids('caddy')).toEqual(caddy);
     expect(ids('web').some((id) => web.includes(id))).toBe(false);
+    // The first deploy had nothing serving before it: no downtime figure, said per service (never a made-up 0).
+    const firstAv = availabilityIn('deploy', 'first')!;
+    for (const s of SERVICES) expect(firstAv[`${s}.availability`]).toMatch(new RegExp(`^${s}: `));
+    expect(Object.keys(firstAv).filter((k) => k.endsWith('.downtimeMs'))).toEqual([]);
+    // This one: every service was serving before, so each has a measured figure and says how it was observed.
+    const av = availabilityIn('deploy')!;
+    expect(av['caddy.availability']).toMatch(/^caddy: by HTTP probe healthz, readyz; \d+ observation/);
+    expect(av['web.availability']).toMatch(/^web: by its Docker healthcheck/);
+    expect(av['worker.availability']).toMatch(/^worker: by container state only/);
+    for (const s of SERVICES) expect(typeof av[`${s}.downtimeMs`], String(av[`${s}.availability`])).toBe('number');
+    const summary = (r.out.summary as { unavailable?: { service: string; ms?: number }[] }).unavailable;
+    expect(summary?.map((u) => u.service).sort()).toEqual([...SERVICES].sort());
+    // What changed: web's rebuilt image by id; the offline caddy and postgres images did not change.
+    const deployJson = readdirSync(join(dir, 'docs', 'evidence')).filter((f) => f.endsWith('-here-deploy.json')).sort().pop()!;
+    const changes = (JSON.parse(readFileSync(join(dir, 'docs', 'evidence', deployJson), 'utf8')) as { predicate: { changes?: { images: string[]; notCompared?: string[]; files: { changed: string[] } } } }).predicate.changes;
+    expect(changes?.files.changed).toContain('app/static/app.css');
+    expect(changes?.images.find((l) => l.startsWith('web: '))).toMatch(/^web: sha256:[0-9a-f]{64} \(image id\) -> sha256:[0-9a-f]{64} \(image id\)$/);
+    expect(changes?.images.some((l) => l.startsWith('caddy: ') || l.startsWith('postgres: '))).toBe(false);
+    expect(changes?.notCompared).toBeUndefined();
+    console.log(`availability (code change): ${SERVICES.map((s) => String(av[`${s}.availability`])).join(' | ')}`);
     // Drain counts TCP connections to the old containers, Caddy's idle keep-alives included, so
     // "open at stop" need not be 0 (seen: 23 after 13 s, no request failing); the proof that the
     // drain held is the load loop's 0 failed requests, not this figure.
@@ -168,6 +200,10 @@ describe('examples/webapp redeployed under 50 GET/s through Caddy (local target)
     const r = await underLoad(['rollback', '--yes']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.load.failed, JSON.stringify(r.load)).toBe(0);
+    // The rollback record holds its own availability figures (the deploy record holds a failed deploy's, rollback included).
+    const av = availabilityIn('rollback')!;
+    expect(typeof av['caddy.downtimeMs']).toBe('number');
+    console.log(`availability (rollback by hand): ${SERVICES.map((s) => String(av[`${s}.availability`])).join(' | ')}`);
     const obs = lastRecordWith('cutover');
     expect((obs.cutover as string[]).find((l) => l.startsWith('web: start-first'))).toMatch(/done/);
   }, 900_000);

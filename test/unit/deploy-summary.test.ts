@@ -22,18 +22,32 @@ describe('the end of a deploy', () => {
   it('lists the URLs the health gate saw answer, the records, and unavailability when observed', () => {
     const s = deploySummary(
       [
-        written(7, '20261201T000000Z-here-m07-health-gate', 7, [{ observations: { probes: ['healthz: ok 200 12ms'], 'unavailableMs.web': 0, 'unavailableMs.caddy': 1500 } }]),
-        written(11, '20261201T000001Z-here-deploy', undefined, [{}]),
+        written(7, '20261201T000000Z-here-m07-health-gate', 7, [{ observations: { probes: ['healthz: ok 200 12ms'] } }]),
+        written(11, '20261201T000001Z-here-deploy', undefined, [
+          {},
+          {
+            id: 'availability',
+            gate: false,
+            observations: {
+              'web.availability': 'web: by its Docker healthcheck; 0 ms unavailable: no failed observation',
+              'web.downtimeMs': 0,
+              'caddy.availability': 'caddy: by HTTP probe healthz; 1500 ms unavailable in 1 outage(s)',
+              'caddy.downtimeMs': 1500,
+              'worker.availability': 'worker: no downtime figure: it was not serving when the watch began',
+            },
+          },
+        ]),
       ],
       { health },
     );
     expect(s.answered).toEqual([{ url: 'https://localhost:8443/healthz', by: 'health probe healthz (#7)' }]);
     expect(s.records.map((r) => r.what)).toEqual(['milestone 7 health-gate', 'deploy']);
-    expect(s.unavailable).toEqual([{ service: 'caddy', ms: 1500 }, { service: 'web', ms: 0 }]);
+    expect(s.unavailable?.map((u) => [u.service, u.ms])).toEqual([['caddy', 1500], ['web', 0], ['worker', undefined]]);
     const lines = renderDeploySummary(s, 'docs/evidence');
     expect(lines[0]).toBe('answered: https://localhost:8443/healthz (health probe healthz (#7))');
     expect(lines).toContain('  #11 20261201T000001Z-here-deploy passed');
-    expect(lines[lines.length - 1]).toBe('unavailable: caddy 1500 ms, web 0 ms');
+    expect(lines).toContain('unavailable: caddy 1500 ms, web 0 ms, worker no figure');
+    expect(lines[lines.length - 1]).toBe('  worker: no downtime figure: it was not serving when the watch began');
   });
 
   it('says so when nothing answered and unavailability was not measured', () => {

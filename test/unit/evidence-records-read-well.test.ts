@@ -104,6 +104,14 @@ describe('rendering', () => {
     expect(md.split('### m7-health-gate')[1]!.split('###')[0]).not.toContain('No commands ran');
   });
 
+  it('a result nothing timed says so, never "0 ms"', () => {
+    const { durationMs: _none, ...untimed } = result('failure', 'fail');
+    const md = renderEvidenceMarkdown(base('rollback', [untimed, result('health-gate-after-rollback', 'pass')]));
+    const section = md.split('### failure')[1]!.split('###')[0]!;
+    expect(section).toContain('fail (gate); not timed (no duration was measured for it).');
+    expect(section).not.toContain('0 ms');
+  });
+
   it('lists what changed against the previous release by name, never values', () => {
     const changes = releaseChanges(
       { id: 'r1', files: { 'app.js': '1', 'old.txt': '2', Caddyfile: '3' }, images: { db: 'sha256:aaa' }, env: { '.env': 'f1' }, services: { web: 'c1', db: 'c2' } },
@@ -122,7 +130,7 @@ describe('rendering', () => {
     expect(md).toContain('- Files changed: `app.js`');
     expect(md).toContain('- Env files changed (fingerprint only): `.env`');
     expect(md).not.toContain('f2');
-    const same = releaseChanges({ id: 'r1', files: { a: '1' } }, { id: 'r2', files: { a: '1' } });
+    const same = releaseChanges({ id: 'r1', files: { a: '1' }, images: { web: 'x' } }, { id: 'r2', files: { a: '1' }, images: { web: 'x' } });
     expect(noChanges(same)).toBe(true);
     expect(renderEvidenceMarkdown(base('deploy', [result('x', 'pass')], { changes: same }))).toContain('Nothing changed.');
   });
@@ -139,7 +147,20 @@ describe('what changed, from the ledger', () => {
     expect(await changesSincePrevious(sb.dir, 'local', 'r1', r1)).toBeUndefined();
     await recordEvidence(base('deploy', [result('m1', 'pass')], { release: 'r1', subjects: r1 }), { config: { evidenceDir: sb.dir }, home: sb.home });
     const c = await changesSincePrevious(sb.dir, 'local', 'r2', r2);
-    expect(c).toEqual({ against: 'r1', files: { added: ['new.sql'], changed: ['app.js'], removed: [] }, services: [], images: [], env: ['.env'] });
+    expect(c).toEqual({ against: 'r1', files: { added: ['new.sql'], changed: ['app.js'], removed: [] }, services: [], images: [], env: ['.env'], notCompared: ['images: the record of r1 does not list them'] });
     expect(JSON.stringify(r2)).not.toContain('fp-two');
+    // With the image and per-key config subjects a deploy record now carries (src/deploy/release-facts.ts).
+    const sub = (name: string, c: string) => ({ name, digest: { sha256: h(c) } });
+    const r3 = [...r2, sub('image:web', 'a'), sub('image:caddy@caddy', 'b'), sub('config:web/command', 'c'), sub('config:web/environment.DATABASE_URL', 'd'), sub('config:caddy/image', 'e'), sub('config:old/image', '5')];
+    await recordEvidence(base('deploy', [result('m1', 'pass')], { release: 'r3', subjects: r3 }), { config: { evidenceDir: sb.dir }, home: sb.home });
+    const r4 = [...r2, sub('image:web', 'f'), sub('image:caddy@caddy', 'b'), sub('config:web/command', 'c'), sub('config:web/environment.DATABASE_URL', '9'), sub('config:web/environment.NEW', '8'), sub('config:caddy/image', 'e'), sub('config:cache/image', '7')];
+    const c4 = await changesSincePrevious(sb.dir, 'local', 'r4', r4);
+    expect(c4?.against).toBe('r3');
+    expect(c4?.images).toEqual([`web: sha256:${h('a')} (image id) -> sha256:${h('f')} (image id)`]);
+    expect(c4?.services).toEqual(['cache: added', 'old: removed', 'web: environment.DATABASE_URL, environment.NEW (added)']);
+    expect(c4?.notCompared).toBeUndefined();
+    const md = renderEvidenceMarkdown(base('deploy', [result('x', 'pass')], { changes: c4! }));
+    expect(md).toContain('- Images changed: `web: sha256:');
+    expect(md).toContain('- Service configurations changed: `cache: added`, `old: removed`, `web: environment.DATABASE_URL, environment.NEW (added)`');
   });
 });

@@ -1,5 +1,5 @@
 // The end of a deploy, from the records it wrote: which URLs answered, which evidence records
-// were written, and per service how long it was unavailable (when the health gate observed it).
+// were written, and per service how long it was unavailable (from the availability watch's result).
 // Pure over the records, so it says nothing the evidence does not.
 import type { ResolvedConfig } from '../../config/load.js';
 import type { LedgerEntry } from '../../evidence/ledger.js';
@@ -15,13 +15,16 @@ export interface DeploySummary {
   /** URLs a health probe or the TLS check saw answer during this deploy. */
   answered: { url: string; by: string }[];
   records: { seq: number; record: string; status: string; what: string }[];
-  /** Per service, from observations named `unavailableMs.<service>`; undefined when none was observed. */
-  unavailable?: { service: string; ms: number }[];
+  /**
+   * Per service, from the `availability` result (src/deploy/availability.ts): `ms` only when it
+   * was measured, and always how it was observed; undefined when no watch ran.
+   */
+  unavailable?: { service: string; ms?: number; how: string }[];
 }
 
 export function deploySummary(written: readonly WrittenRecord[], config: Pick<ResolvedConfig, 'health'>): DeploySummary {
   const answered = new Map<string, string>();
-  const unavailable = new Map<string, number>();
+  const unavailable = new Map<string, { ms?: number; how: string }>();
   for (const { entry, statement } of written) {
     for (const r of statement.predicate.results) {
       const o = r.observations;
@@ -46,9 +49,13 @@ export function deploySummary(written: readonly WrittenRecord[], config: Pick<Re
           if (k.endsWith('.served') && v === true) answered.set(`https://${k.slice(0, -'.served'.length)}`, `TLS check (#${entry.seq})`);
         }
       }
-      for (const [k, v] of Object.entries(o)) {
-        const m = /^unavailableMs\.(.+)$/.exec(k);
-        if (m !== null && typeof v === 'number') unavailable.set(m[1] as string, Math.max(v, unavailable.get(m[1] as string) ?? 0));
+      if (r.id === 'availability') {
+        for (const [k, v] of Object.entries(o)) {
+          const m = /^(.+)\.availability$/.exec(k);
+          if (m === null || typeof v !== 'string') continue;
+          const ms = o[`${m[1]}.downtimeMs`];
+          unavailable.set(m[1] as string, { ...(typeof ms === 'number' ? { ms } : {}), how: v });
+        }
       }
     }
   }
@@ -60,7 +67,7 @@ export function deploySummary(written: readonly WrittenRecord[], config: Pick<Re
       status: entry.status,
       what: entry.milestone === undefined ? entry.kind : `milestone ${entry.milestone.number} ${entry.milestone.id}`,
     })),
-    ...(unavailable.size === 0 ? {} : { unavailable: [...unavailable].sort(([a], [b]) => a.localeCompare(b)).map(([service, ms]) => ({ service, ms })) }),
+    ...(unavailable.size === 0 ? {} : { unavailable: [...unavailable].sort(([a], [b]) => a.localeCompare(b)).map(([service, u]) => ({ service, ...u })) }),
   };
 }
 
@@ -72,11 +79,13 @@ export function renderDeploySummary(s: DeploySummary, evidenceDir: string): stri
     lines.push(`evidence: ${s.records.length} ${s.records.length === 1 ? 'record' : 'records'} in ${evidenceDir}`);
     for (const r of s.records) lines.push(`  #${r.seq} ${r.record} ${r.status}`);
   }
-  lines.push(
-    s.unavailable === undefined
-      ? 'unavailable: not measured (the health gate recorded no per-service unavailability)'
-      : `unavailable: ${s.unavailable.map((u) => `${u.service} ${u.ms < 10_000 ? `${Math.round(u.ms)} ms` : `${(u.ms / 1000).toFixed(1)} s`}`).join(', ')}`,
-  );
+  if (s.unavailable === undefined) lines.push('unavailable: not measured (no availability watch ran: the stack was not changed)');
+  else {
+    const fig = (ms: number | undefined) => (ms === undefined ? 'no figure' : ms < 10_000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`);
+    lines.push(`unavailable: ${s.unavailable.map((u) => `${u.service} ${fig(u.ms)}`).join(', ')}`);
+    // How each was observed and how often: a 0 is a measurement, not a default.
+    for (const u of s.unavailable) lines.push(`  ${u.how}`);
+  }
   return lines;
 }
 

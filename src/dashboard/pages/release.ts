@@ -76,6 +76,7 @@ function recordedChanges(c: ReleaseChanges): Html {
     ['service configs changed', c.services],
     ['images changed', c.images],
     ['env files changed (by keyed fingerprint)', c.env],
+    ...(c.notCompared?.length ? [['not compared', c.notCompared] as [string, string[]]] : []),
   ];
   return html`<table class="list" data-testid="recorded-changes"><tbody>${rows.map(
     ([what, list]) => html`<tr><th scope="row">${what}</th><td>${list.length === 0 ? html`<span class="muted">none</span>` : list.map((x) => html`<code>${x}</code> `)}</td></tr>`,

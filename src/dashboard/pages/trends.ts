@@ -8,6 +8,6 @@ export function trendsPage(ctx: PageContext): Html {
   const series = trendSeries(ctx.snapshot.records);
   const body = html`<p>From the records' timings; each point links to its release in the table below the plot.</p>
 <div class="plots">${series.map((s, i) => plot({ id: `trend-${i}`, title: s.label, unit: s.unit, points: s.points }))}</div>
-${series[2]?.points.length === 0 ? html`<p class="muted">No downtime has been measured: the records hold no downtime observation yet (a cut-over that measures failed requests adds one).</p>` : ''}`;
+${series[2]?.points.length === 0 ? html`<p class="muted">No downtime has been measured: the records hold no downtime observation yet (a deploy or rollback that changes the stack adds one per observed service; a service not seen serving before the change has no figure).</p>` : ''}`;
   return layout(ctx, 'Trends', body);
 }

@@ -70,6 +70,12 @@ async function lockedImageProblems(ctx: StepContext, images: Record<string, Serv
   return problems;
 }
 
+/** A pulled image's repo digest for its own repository (`caddy@sha256:…` for `caddy:2`), if the registry gave one. */
+export function repoDigestOf(ref: string, repoDigests: readonly string[]): string | undefined {
+  const repo = ref.includes('@') ? ref.slice(0, ref.indexOf('@')) : ref.replace(/:[^/:]+$/, '');
+  return repoDigests.find((d) => d.startsWith(`${repo}@`)) ?? repoDigests[0];
+}
+
 /** The service milestone 4 built in this run. */
 const builtThisRun = new WeakMap<StepContext['bundle'], string>();
 
@@ -159,7 +165,8 @@ export const allImagesBuild: Step = {
       Object.entries(images).map(async ([svc, v]) => {
         const id = found.get(v.image)!.id;
         const tag = releaseTag(ctx.config.project, svc, ctx.release);
-        kept[svc] = { ref: v.image, releaseTag: tag, id, built: v.builds };
+        const repoDigest = v.builds ? undefined : repoDigestOf(v.image, found.get(v.image)!.repoDigests);
+        kept[svc] = { ref: v.image, releaseTag: tag, id, built: v.builds, ...(repoDigest ? { repoDigest } : {}) };
         return (await ctx.run(tagImageCommand(id, tag))).exitCode === 0 ? undefined : `could not keep the image of ${svc} under ${tag}`;
       }),
     );
