@@ -3,7 +3,7 @@
 // side is driven through liveServices with a recording fake target, so the folders come from
 // `docker inspect`, not from the compose file, and the dump argv is compared exactly.
 import { describe, expect, it } from 'vitest';
-import { liveServices } from '../../src/backup/live.js';
+import { liveServices, requireVolumes } from '../../src/backup/live.js';
 import { ENGINE_SPECS } from '../../src/backup/engines/index.js';
 import { filesArchiveCommand, filesEngine } from '../../src/backup/engines/files.js';
 import { volumeArchiveCommand, volumeEngine } from '../../src/backup/engines/volume.js';
@@ -94,5 +94,15 @@ describe('tar archives of volumes and bind-mounted folders', () => {
       '--mount', 'type=bind,source=/opt/app/live/world,target=/backup/data,readonly',
       '--entrypoint', '', 'sha256:b0b', 'tar', '-c', '-f', '-', '--numeric-owner', '-C', '/backup', '.',
     ]);
+  });
+
+  it('checks a bind-mounted folder with test -d (not docker volume inspect) before archiving it', async () => {
+    const folder = { name: 'data', volume: '/opt/app/live/world', destination: '/data' };
+    const host = new FakeTarget().on('test -d /opt/app/live/world', { exitCode: 1 });
+    await expect(requireVolumes(host, [folder], 'bind')).rejects.toThrow('The folder /opt/app/live/world (data) does not exist on fake-host.');
+    expect(host.calls.map((c) => c.argv)).toEqual([['test', '-d', '/opt/app/live/world']]);
+    const ok = new FakeTarget();
+    await requireVolumes(ok, [{ name: 'uploads', volume: 'app_uploads', destination: '/srv' }]);
+    expect(ok.calls.map((c) => c.argv)).toEqual([['docker', 'volume', 'inspect', '--format', '{{.Name}}', 'app_uploads']]);
   });
 });
