@@ -133,10 +133,19 @@ export async function resolveImage(docker: Docker, ref: string): Promise<(ImageR
   return { ref: ref.startsWith('sha256:') ? null : ref, id: info.id, repoDigests: info.repoDigests };
 }
 
-/** Fails with a clear message when a Docker volume does not exist (a helper would create it empty). */
-export async function requireVolumes(host: Target, volumes: readonly DataVolume[]): Promise<void> {
+/** The argv that succeeds when a data source exists: a Docker volume, or (the `files` engine) a host folder. */
+export function dataSourceExistsCommand(v: DataVolume, kind: 'volume' | 'bind'): string[] {
+  return kind === 'bind' ? ['test', '-d', v.volume] : ['docker', 'volume', 'inspect', '--format', '{{.Name}}', v.volume];
+}
+
+/**
+ * Fails with a clear message when a Docker volume does not exist (a helper would create it
+ * empty), or, for bind-mounted folders, when the host folder is gone.
+ */
+export async function requireVolumes(host: Target, volumes: readonly DataVolume[], kind: 'volume' | 'bind' = 'volume'): Promise<void> {
   for (const v of volumes) {
-    const r = await host.exec(['docker', 'volume', 'inspect', '--format', '{{.Name}}', v.volume], { reject: false, timeoutMs: 30_000 });
+    const r = await host.exec(dataSourceExistsCommand(v, kind), { reject: false, timeoutMs: 30_000 });
+    if (r.exitCode !== 0 && kind === 'bind') throw new ShipproofError(`The folder ${v.volume} (${v.name}) does not exist on ${host.description}.`, { hint: 'The service bind-mounts it; check that the folder is still there.' });
     if (r.exitCode !== 0) throw new ShipproofError(`The volume ${v.volume} (${v.name}) does not exist on ${host.description}.`, { hint: 'Start the stack once so compose creates it, or check the volume name.' });
   }
 }

@@ -3,40 +3,12 @@
 // file extension. Validated with zod when read back, since the folder may hold anything.
 import { z } from 'zod';
 import { ENGINES } from '../config/schema.js';
-import type { Fingerprint } from './fingerprint/types.js';
+import { fingerprintSchema } from './fingerprint/schema.js';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
 /** A plain file name: a manifest can never point outside its folder. */
 const baseName = z.string().regex(/^[A-Za-z0-9_][A-Za-z0-9_.:-]*$/).refine((n) => n !== '.' && n !== '..');
 const iso = z.iso.datetime();
-
-const tableSchema = z.object({ database: z.string(), table: z.string(), rows: z.int().min(0), sha256 });
-const fileSchema = z.object({
-  path: z.string(),
-  type: z.enum(['file', 'dir', 'symlink', 'hardlink', 'other']),
-  size: z.number().min(0),
-  mode: z.string(),
-  sha256: sha256.optional(),
-  target: z.string().optional(),
-});
-export const fingerprintSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('sql'), databases: z.array(z.string()), tables: z.array(tableSchema) }),
-  z.object({
-    kind: z.literal('redis'),
-    keys: z.int().min(0),
-    expires: z.int().min(0),
-    databases: z.array(z.object({ db: z.int().min(0), keys: z.int().min(0), expires: z.int().min(0) })),
-    digest: z.string().nullable(),
-  }),
-  z.object({ kind: z.literal('files'), files: z.array(fileSchema) }),
-  z.object({
-    kind: z.literal('sqlite'),
-    databases: z.array(
-      z.object({ path: z.string(), integrity: z.string(), tables: z.array(z.object({ name: z.string(), rows: z.int().min(0), sha3: z.string() })) }),
-    ),
-  }),
-  z.object({ kind: z.literal('opaque') }),
-]);
 
 export const manifestSchema = z.object({
   schemaVersion: z.literal(1),
@@ -81,7 +53,7 @@ export const manifestSchema = z.object({
   toolVersion: z.string(),
 });
 
-export type BackupManifest = z.infer<typeof manifestSchema> & { fingerprint: Fingerprint };
+export type BackupManifest = z.infer<typeof manifestSchema>;
 
 export function parseManifest(text: string): BackupManifest | undefined {
   try {

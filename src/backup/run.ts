@@ -272,7 +272,7 @@ async function backupOne(ctx: RunContext, live: LiveService): Promise<BackupOutc
       }
       if (!helper) return finish('failed', `the helper image ${helperRef} is not on ${o.host.description} and could not be pulled`);
     }
-    if (!spec.needsRunningContainer) await requireVolumes(o.host, live.volumes);
+    if (!spec.needsRunningContainer) await requireVolumes(o.host, live.volumes, s.engine === 'files' ? 'bind' : 'volume');
     const service = live.container ? await resolveImage(o.docker, live.container.imageId) : undefined;
     const image = helper ?? {
       ref: live.container?.image ?? null,

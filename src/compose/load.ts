@@ -9,8 +9,9 @@ import type { SourceLocation } from '../errors.js';
 import { assemble } from './assemble.js';
 import { activeProfiles, projectEnv, type Env } from './dotenv.js';
 import type { InterpolationMode } from './interpolate.js';
-import { findInterpolations, refHasDefault, refIsRequired, type ComposeProject, type ComposeService, type ComposeVolume, type InterpolationVariable } from './model.js';
+import { findInterpolations, refHasDefault, refIsRequired, type ComposeProject, type ComposeService, type InterpolationVariable } from './model.js';
 import { normalizeProjectName } from './project-name.js';
+import { readResources } from './resources.js';
 import { buildService, Reader } from './service-reader.js';
 import { ComposeSources, type ParsedFile } from './sources.js';
 import { get, text, type PNode } from './tree.js';
@@ -57,7 +58,8 @@ export async function loadCompose(files: string[], opts: LoadComposeOptions = {}
     ...(name === undefined ? {} : { name }),
     projectName: normalizeProjectName(env.COMPOSE_PROJECT_NAME || name || path.basename(projectDir)),
     services: enabled,
-    volumes: readVolumes(tree, reader),
+    volumes: readResources(tree, reader, 'volumes'),
+    networks: readResources(tree, reader, 'networks'),
     interpolation: collectInterpolation(sources.files),
     warnings: [...sources.warnings, ...tagWarnings(sources.files)],
   };
@@ -81,33 +83,6 @@ function readServices(tree: PNode, r: Reader): ComposeService[] {
       r.fail({ kind: 'scalar', value: null, loc: keyLoc }, `The service name "${name}" is not valid.`, 'Use letters, digits, ".", "-" and "_", starting with a letter or digit.');
     }
     out.push(buildService({ name, location: keyLoc, node: value.kind === 'scalar' && value.value === null ? { kind: 'map', entries: [], loc: value.loc } : value }, r));
-  }
-  return out;
-}
-
-function readVolumes(tree: PNode, reader: Reader): ComposeVolume[] {
-  const node = get(tree, 'volumes');
-  const out: ComposeVolume[] = [];
-  if (node === undefined || (node.kind === 'scalar' && node.value === null)) return out;
-  for (const { key: name, keyLoc, value } of reader.map(node, 'volumes', 'a mapping of volume names') ?? []) {
-    const volume: ComposeVolume = { name, external: false, location: keyLoc };
-    for (const { key, value: v } of value.kind === 'scalar' && value.value === null ? [] : (reader.map(value, `volumes.${name}`, 'a mapping') ?? [])) {
-      const where = `volumes.${name}.${key}`;
-      if (key === 'external') {
-        // `external: { name: x }` is the old spelling of `external: true` plus `name: x`.
-        const legacy = v.kind === 'map' ? v.entries.find((e) => e.key === 'name') : undefined;
-        volume.external = legacy !== undefined || (reader.bool(v, where) ?? false);
-        const legacyName = legacy === undefined ? undefined : reader.string(legacy.value, `${where}.name`, 'a volume name');
-        if (legacyName !== undefined) volume.externalName = legacyName;
-      } else if (key === 'name') {
-        const t = reader.string(v, where, 'a volume name');
-        if (t !== undefined) volume.externalName = t;
-      } else if (key === 'driver') {
-        const t = reader.string(v, where, 'a driver name');
-        if (t !== undefined) volume.driver = t;
-      }
-    }
-    out.push(volume);
   }
   return out;
 }

@@ -18,6 +18,8 @@ export interface ComposeProject {
   services: ComposeService[];
   /** Top-level named volumes. */
   volumes: ComposeVolume[];
+  /** Top-level networks (Compose's implicit `default` is not listed unless written). */
+  networks: ComposeNetwork[];
   /** `${VAR}` / `$VAR` references anywhere in the files, one entry per variable name. */
   interpolation: InterpolationVariable[];
   /** Things worth knowing that are not errors (e.g. a feature Compose v1 cannot read). */
@@ -44,7 +46,10 @@ export interface ComposeService {
   labels: Label[];
   dependsOn: Dependency[];
   restart?: string;
-  networks: string[];
+  /** The networks the service joins, as written under its `networks:`. */
+  networks: ServiceNetwork[];
+  /** `network_mode:` (host, none, service:x, container:x), when set. */
+  networkMode?: string;
   profiles: string[];
 }
 
@@ -135,13 +140,24 @@ export interface Dependency {
   location: SourceLocation;
 }
 
-export interface ComposeVolume {
-  /** The key under `volumes:`. */
+/** An entry of the top-level `volumes:` or `networks:`. */
+export interface ComposeResource {
+  /** The key under `volumes:` / `networks:`. */
   name: string;
   external: boolean;
-  /** `name:` inside the volume, when the real Docker volume name differs. */
+  /** `name:` inside the entry (or `external: { name: }`), when the real Docker name differs. */
   externalName?: string;
   driver?: string;
+  location: SourceLocation;
+}
+
+export type ComposeVolume = ComposeResource;
+export type ComposeNetwork = ComposeResource;
+
+export interface ServiceNetwork {
+  /** The key of a top-level network, or `default`. */
+  name: string;
+  aliases: string[];
   location: SourceLocation;
 }
 

@@ -170,7 +170,10 @@ function readField(r: Reader, service: ComposeService, field: string, entry: Fie
       service.restart = r.string(node, where, 'a restart policy like unless-stopped');
       return;
     case 'networks':
-      service.networks = isMapNode(node) ? r.entries(node).map((e) => e.key) : (r.strings(node, where, 'a list or mapping of networks') ?? []);
+      service.networks = readServiceNetworks(r, node, where);
+      return;
+    case 'network_mode':
+      service.networkMode = r.string(node, where, 'a network mode like host, none or service:<name>');
       return;
     case 'profiles':
       service.profiles = r.strings(node, where, 'a list of profile names') ?? [];
@@ -178,6 +181,20 @@ function readField(r: Reader, service: ComposeService, field: string, entry: Fie
     default:
       return;
   }
+}
+
+/** `networks: [a, b]`, or a mapping whose values may give `aliases:`. */
+function readServiceNetworks(r: Reader, node: PNode | undefined, where: string): ComposeService['networks'] {
+  if (!isMapNode(node)) {
+    return (r.items(node, where, 'a list or mapping of networks') ?? []).flatMap((item, i) => {
+      const name = r.string(item, `${where}[${i}]`, 'a network name');
+      return name === undefined ? [] : [{ name, aliases: [], location: r.loc(item) }];
+    });
+  }
+  return r.entries(node).map(({ key, keyLoc, value }) => {
+    const aliases = isMapNode(value) ? value.entries.find((e) => e.key === 'aliases') : undefined;
+    return { name: key, aliases: aliases === undefined ? [] : (r.strings(aliases.value, `${where}.${key}.aliases`, 'a list of aliases') ?? []), location: keyLoc };
+  });
 }
 
 function readBuild(r: Reader, node: PNode | undefined, where: string): ComposeService['build'] {

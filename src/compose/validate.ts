@@ -1,6 +1,7 @@
 // What Compose itself rejects once the files are merged: no services, a service with neither
 // image nor build, a dependency on a service that does not exist, a depends_on cycle (a service
-// depending on itself included), a named volume that is not declared.
+// depending on itself included), a named volume or a network that is not declared, network_mode
+// together with networks.
 import path from 'node:path';
 import { ConfigError, type SourceLocation } from '../errors.js';
 import type { ComposeProject, ComposeService, Dependency } from './model.js';
@@ -16,6 +17,8 @@ export function validateProject(project: ComposeProject, all: readonly ComposeSe
     );
   }
   const volumeNames = new Set(project.volumes.map((v) => v.name));
+  // Compose creates `default` itself; any other network must be declared.
+  const networkNames = new Set(['default', ...project.networks.map((n) => n.name)]);
   const serviceNames = new Set(all.map((s) => s.name));
   for (const service of all) {
     if (service.image === undefined && service.build === undefined) {
@@ -32,6 +35,24 @@ export function validateProject(project: ComposeProject, all: readonly ComposeSe
           new ConfigError(`Service "${service.name}" mounts the volume "${mount.source}", which is not declared under the top-level volumes:.`, {
             location: mount.location,
             hint: `Add "volumes: { ${mount.source}: {} }" at the top level, or write "./${mount.source}" for a folder next to the compose file.`,
+          }),
+        );
+      }
+    }
+    if (service.networkMode !== undefined && service.networks.length > 0) {
+      errors.push(
+        new ConfigError(`Service "${service.name}" sets both network_mode: and networks:, which cannot be combined.`, {
+          location: service.fieldLocations.network_mode ?? service.location,
+          hint: 'Compose v1 and v2 both refuse it: keep network_mode: (host, none, service:…) or the networks: it joins, not both.',
+        }),
+      );
+    }
+    for (const network of service.networks) {
+      if (!network.name.includes('$') && !networkNames.has(network.name)) {
+        errors.push(
+          new ConfigError(`Service "${service.name}" uses the network "${network.name}", which is not declared under the top-level networks:.`, {
+            location: network.location,
+            hint: `Add "networks: { ${network.name}: {} }" at the top level (external: true for one made outside the project). Compose v2 refuses this in config; v1's config lets it pass, but its up fails.`,
           }),
         );
       }

@@ -15,21 +15,14 @@ import {
 import type { PathSegment, PathTarget } from './yaml-positions.js';
 import { parseYamlWithSchema } from './yaml-schema.js';
 import type { OffsiteDestination, ResolvedBackupsSection } from './sections/backups.js';
+import type { HealthProbe } from './sections/health.js';
 
 export const CONFIG_FILE_NAME = 'shipproof.yaml';
 /** Looked for in this order when `compose:` is not set, as `docker compose` does. */
 export const COMPOSE_FILE_NAMES = ['compose.yaml', 'compose.yml', 'docker-compose.yaml', 'docker-compose.yml'] as const;
 
-export interface ResolvedProbe {
-  name: string;
-  url: string;
-  status: number;
-  body?: string;
-  bodyRegex?: string;
-  timeoutMs: number;
-  intervalMs: number;
-  insecure: boolean;
-}
+/** A health probe (src/config/sections/health.ts) with its durations named as milliseconds. */
+export type ResolvedProbe = Omit<HealthProbe, 'timeout' | 'interval'> & { timeoutMs: number; intervalMs: number };
 
 export type ResolvedTarget =
   | {

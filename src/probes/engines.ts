@@ -3,102 +3,42 @@
 // backups can be taken (dump tools present, backups folder writable, age of the newest backup).
 // Commands run inside the service's container with `docker exec`; credentials stay in the
 // container's environment and are referenced as "$VAR" inside it, never passed on our argv.
+// What to ask each engine is declared by its engine module (src/backup/engines/*, `probes`).
+import { dockerExecCommand as dockerExec } from '../backup/commands.js';
+import { engineSpec } from '../backup/engines/index.js';
+import type { DatabaseInventory } from '../backup/engines/inventory.js';
 import type { Engine } from '../config/schema.js';
 import { detectStatefulServices, type StatefulService } from '../compose/stateful.js';
 import type { ContainerInfo } from '../docker/parse.js';
 import { readContainers } from './stack.js';
 import { fail, pass, skipped, type Observations, type Probe, type ProbeContext } from './types.js';
 
-export function dockerExec(container: string, argv: readonly string[]): string[] {
-  return ['docker', 'exec', container, ...argv];
-}
-
+/** The engine's own is-ready command (declared by its engine module), or undefined. */
 export function readinessCommand(engine: Engine): string[] | undefined {
-  switch (engine) {
-    case 'postgres':
-      return ['pg_isready', '--quiet'];
-    case 'redis':
-      return ['redis-cli', 'ping'];
-    case 'mariadb':
-      return ['sh', '-c', 'mariadb-admin ping 2>/dev/null || mysqladmin ping'];
-    case 'mongodb':
-      return ['mongosh', '--quiet', '--eval', 'db.runCommand({ ping: 1 }).ok'];
-    case 'vault':
-      return ['vault', 'status', '-format=json'];
-    default:
-      return undefined;
-  }
+  const argv = engineSpec(engine).probes.readiness?.argv;
+  return argv === undefined ? undefined : [...argv];
 }
 
 /** Whether the is-ready command's result means "accepting connections". */
 export function readyFrom(engine: Engine, exitCode: number | null, stdout: string): boolean {
-  switch (engine) {
-    case 'redis':
-      // NOAUTH still proves the server answers.
-      return /PONG|NOAUTH/.test(stdout);
-    case 'mariadb':
-      return exitCode === 0 && /alive/.test(stdout);
-    case 'mongodb':
-      return exitCode === 0 && stdout.trim() === '1';
-    default:
-      return exitCode === 0;
-  }
+  return engineSpec(engine).probes.readiness?.ready(exitCode, stdout) ?? exitCode === 0;
 }
 
 export function databaseCommand(engine: Engine): string[] | undefined {
-  if (engine === 'postgres') {
-    return [
-      'sh',
-      '-c',
-      'psql -U "${POSTGRES_USER:-postgres}" -d postgres -X -A -t -F "|" -c "show server_version" -c "select datname, pg_database_size(datname) from pg_database where not datistemplate order by 1"',
-    ];
-  }
-  if (engine === 'mariadb') {
-    return [
-      'sh',
-      '-c',
-      'MYSQL_PWD="${MARIADB_ROOT_PASSWORD:-$MYSQL_ROOT_PASSWORD}" mariadb -uroot -N -B -e "select version(); select table_schema, coalesce(sum(data_length + index_length), 0) from information_schema.tables group by table_schema order by 1" 2>/dev/null || MYSQL_PWD="${MARIADB_ROOT_PASSWORD:-$MYSQL_ROOT_PASSWORD}" mysql -uroot -N -B -e "select version(); select table_schema, coalesce(sum(data_length + index_length), 0) from information_schema.tables group by table_schema order by 1"',
-    ];
-  }
-  return undefined;
+  const argv = engineSpec(engine).probes.inventory?.argv;
+  return argv === undefined ? undefined : [...argv];
 }
 
-export interface DatabaseReport {
-  version: string;
-  databases: { name: string; bytes: number }[];
-}
+export type DatabaseReport = DatabaseInventory;
 
 export function parseDatabaseOutput(engine: Engine, stdout: string): DatabaseReport | undefined {
-  const lines = stdout.split('\n').map((l) => l.trim()).filter(Boolean);
-  const version = lines[0];
-  if (version === undefined) return undefined;
-  const sep = engine === 'postgres' ? '|' : '\t';
-  const databases = lines.slice(1).flatMap((l) => {
-    const [name, size] = l.split(sep);
-    return name && size !== undefined && /^\d+$/.test(size.trim()) ? [{ name, bytes: Number(size) }] : [];
-  });
-  return { version, databases };
+  return engineSpec(engine).probes.inventory?.parse(stdout);
 }
 
+/** Undefined: the engine's backup runs in a helper container, not with a tool in the service. */
 export function dumpToolCommand(engine: Engine): string[] | undefined {
-  switch (engine) {
-    case 'postgres':
-      return ['pg_dumpall', '--version'];
-    case 'redis':
-      return ['redis-cli', '--version'];
-    case 'mariadb':
-      return ['sh', '-c', 'mariadb-dump --version 2>/dev/null || mysqldump --version'];
-    case 'sqlite':
-      return ['sqlite3', '--version'];
-    case 'mongodb':
-      return ['mongodump', '--version'];
-    case 'vault':
-      return ['vault', 'version'];
-    case 'minio':
-      return ['mc', '--version'];
-    default:
-      return undefined; // volume archives use a helper container, not a tool in the service
-  }
+  const argv = engineSpec(engine).probes.dumpTool;
+  return argv === undefined ? undefined : [...argv];
 }
 
 export function backupsFolderCommand(dir: string): string[] {

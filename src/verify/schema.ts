@@ -1,14 +1,13 @@
 // The `verify:` section (must-haves) and the attestation file. Every leaf carries an "expected"
-// phrase as its zod message, as in src/config/schema.ts, so settings.ts can say what was wanted
-// at file:line:column. Ids are unique across every kind of check, and truths name checks by id.
+// phrase as its zod message, as in shipproof.yaml's sections, so settings.ts can say what was
+// wanted at file:line:column. Ids are unique across every kind of check, and truths name checks
+// by id. The leaves shared with shipproof.yaml (durations, regexes, the HTTP check) come from its
+// sections; every type below is inferred from a schema.
 import { z } from 'zod';
-import { DURATION_FORMS, parseDuration } from '../config/duration.js';
 import { didYouMean } from '../config/did-you-mean.js';
+import { AFTER_PATH, duration, nonEmpty, regexText } from '../config/sections/common.js';
+import { httpCheckFields, oneBodyCheck } from '../config/sections/health.js';
 import { MILESTONES } from '../milestones/catalog.js';
-
-// A custom issue whose message continues the sentence after the path (as AFTER_PATH in
-// src/config/schema.ts; a copy, so shipproof.yaml's schema can import this one without a cycle).
-const AFTER_PATH = { form: 'after-path' } as const;
 
 /** Ids become part of evidence result ids (`spot-check:<id>`), which allow 80 characters. */
 export const CHECK_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,59}$/;
@@ -22,26 +21,9 @@ export type AntiPatternSeverity = (typeof ANTI_PATTERN_SEVERITIES)[number];
 
 const MILESTONE_IDS = MILESTONES.map((m) => m.id);
 
-const nonEmpty = (phrase: string) => z.string({ error: phrase }).min(1, { error: phrase });
 const checkId = z
   .string({ error: 'an id of letters, digits, ".", "-" and "_"' })
   .regex(CHECK_ID_PATTERN, { error: 'an id of letters, digits, ".", "-" and "_" (at most 60 characters)' });
-
-const duration = (fallback: string) =>
-  z
-    .union([z.number(), z.string()], { error: DURATION_FORMS })
-    .transform((value, ctx) => {
-      const ms = parseDuration(value);
-      if (ms === undefined || ms === 0) {
-        ctx.addIssue({ code: 'custom', message: ms === 0 ? 'a duration above zero' : DURATION_FORMS });
-        return z.NEVER;
-      }
-      return ms;
-    })
-    .prefault(fallback);
-
-const regexText = (phrase: string) =>
-  z.string({ error: phrase }).min(1, { error: phrase }).refine(isRegex, { error: 'a valid regular expression' });
 
 const whereSchema = z.enum(['local', 'target'], { error: 'local (this machine) or target (the server)' });
 
@@ -83,7 +65,7 @@ export const spotCheckSchema = z.strictObject(
     }),
     on: whereSchema.default('local'),
     cwd: nonEmpty('a folder').optional(),
-    timeout: duration('60s'),
+    timeout: duration('Timeout of the command').prefault('60s'),
     exitCode: z.number({ error: 'an exit code between 0 and 255' }).int().min(0).max(255).default(0),
     /** What the command must print; checked here, never recorded (only whether it matched). */
     expect: z
@@ -105,21 +87,13 @@ export const httpProbeSchema = z
   .strictObject(
     {
       id: checkId,
-      url: z.string({ error: 'an http:// or https:// URL' }).refine(isHttpUrl, { error: 'an http:// or https:// URL' }),
-      status: z.number({ error: 'an HTTP status code between 100 and 599' }).int().min(100).max(599).default(200),
-      body: z.string({ error: 'a text the response body must contain' }).optional(),
-      bodyRegex: regexText('a regular expression').optional(),
+      ...httpCheckFields,
       on: whereSchema.default('target'),
-      timeout: duration('10s'),
-      insecure: z.boolean({ error: 'true or false' }).default(false),
+      timeout: duration('Timeout of one request').prefault('10s'),
     },
     { error: 'an object with id: and url:' },
   )
-  .superRefine((probe, ctx) => {
-    if (probe.body !== undefined && probe.bodyRegex !== undefined) {
-      ctx.addIssue({ code: 'custom', path: ['bodyRegex'], message: 'cannot be used together with body; pick one', params: AFTER_PATH });
-    }
-  });
+  .superRefine(oneBodyCheck);
 
 const milestoneRef = z
   .union([z.number().int().min(1).max(MILESTONES.length), z.enum(MILESTONE_IDS as [string, ...string[]])], {
@@ -262,21 +236,3 @@ export const attestationFileSchema = z.strictObject(
 );
 
 export type Attestation = z.output<typeof attestationSchema>;
-
-function isRegex(text: string): boolean {
-  try {
-    new RegExp(text);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-function isHttpUrl(text: string): boolean {
-  try {
-    const url = new URL(text);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
-  } catch {
-    return false;
-  }
-}

@@ -61,10 +61,16 @@ export function shapeFromModel(p: ComposeProject): ProjectShape {
         }),
       ),
       envFiles: sorted(new Set(s.envFiles.map((f) => relPath(p.projectDir, f.path)))),
-      networks: sorted(s.networks),
+      networks: sorted(s.networks.map((n) => networkRef(n.name, n.aliases))),
     };
   }
-  return { valid: true, services, volumes: sorted(p.volumes.map((v) => v.name)), networks: [] };
+  return {
+    valid: true,
+    services,
+    volumes: sorted(p.volumes.map((v) => v.name)),
+    // As v1 prints them: an external network's name defaults to its key.
+    networks: sorted(p.networks.map((n) => networkShape(n.name, n.external, n.externalName ?? (n.external ? n.name : undefined), n.driver))),
+  };
 }
 
 /** `docker-compose config` output (v1 1.29), read in `dir` (the temporary copy it ran in). */
@@ -94,10 +100,29 @@ export function shapeFromV1(yaml: string, dir: string, envMarks: ReadonlyMap<str
         }),
       ),
       envFiles: sorted(Object.keys(env).filter((k) => k.startsWith(ENV_MARK)).map((k) => envMarks.get(k) ?? k)),
-      networks: sorted(raw.networks === undefined ? [] : Array.isArray(raw.networks) ? (raw.networks as string[]) : Object.keys(raw.networks as object)),
+      networks: sorted(
+        raw.networks === undefined
+          ? []
+          : Array.isArray(raw.networks)
+            ? (raw.networks as string[])
+            : Object.entries(raw.networks as Record<string, { aliases?: string[] } | null>).map(([n, v]) => networkRef(n, v?.aliases ?? [])),
+      ),
     };
   }
-  return { valid: true, services, volumes: sorted(Object.keys((doc.volumes ?? {}) as object)), networks: [] };
+  const networks = Object.entries((doc.networks ?? {}) as Record<string, { external?: boolean; name?: string; driver?: string } | null>).map(([n, v]) =>
+    networkShape(n, v?.external === true, v?.name, v?.driver),
+  );
+  return { valid: true, services, volumes: sorted(Object.keys((doc.volumes ?? {}) as object)), networks: sorted(networks) };
+}
+
+/** "back" or "back aliases=db,database": a service's network, comparable across both sides. */
+function networkRef(name: string, aliases: readonly string[]): string {
+  return aliases.length === 0 ? name : `${name} aliases=${[...aliases].sort().join(',')}`;
+}
+
+/** "front driver=bridge", "proxy external name=traefik_proxy": a top-level network. */
+function networkShape(key: string, external: boolean, name: string | undefined, driver: string | undefined): string {
+  return [key, ...(external ? ['external'] : []), ...(name === undefined ? [] : [`name=${name}`]), ...(driver === undefined ? [] : [`driver=${driver}`])].join(' ');
 }
 
 function v1Port(x: unknown): string {

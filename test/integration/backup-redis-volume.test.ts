@@ -1,6 +1,7 @@
 // Backups of Redis (BGSAVE + RDB, password from the container env), a plain named volume archived
-// with its service stopped and started again, and SQLite files copied online while the app
-// writes; each rehearsed in scratch containers; a real restore of the volume. Local target.
+// with its service stopped and started again, SQLite files copied online while the app writes,
+// and a bind-mounted folder of an unknown engine (the `files` engine: what Docker really mounts);
+// each rehearsed in scratch containers; a real restore of the volume. Local target.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -40,6 +41,11 @@ const compose = `services:
     command: ["sh", "-c", "sqlite3 /data/app.db 'pragma journal_mode=wal; create table if not exists notes(id integer primary key, body text); create table if not exists tags(name text);' && i=0; while true; do i=$$((i+1)); sqlite3 /data/app.db \\"insert into notes(body) values ('note $$i')\\"; sleep 0.1; done"]
     volumes: ["notes_data:/data"]
     depends_on: [cache]
+  uploads:
+    image: shipproof-offline/busybox:1.35
+    command: ["sleep", "100000"]
+    volumes: ["./uploads:/srv/uploads"]
+    stop_grace_period: 1s
 volumes:
   cache_data:
   files_data:
@@ -88,6 +94,9 @@ beforeAll(async () => {
   writeFileSync(join(local, 'compose.yaml'), compose);
   writeFileSync(join(local, 'shipproof.yaml'), config);
   writeFileSync(join(local, '.env'), `REDIS_PASSWORD=${redisPassword}\n`, { mode: 0o600 });
+  mkdirSync(join(local, 'uploads', '2026'), { recursive: true });
+  writeFileSync(join(local, 'uploads', '2026', 'a.jpg'), 'photo');
+  writeFileSync(join(local, 'uploads', 'index.txt'), 'x'.repeat(4096));
   composeCli('up', '--detach');
   for (let i = 0; i < 100; i++) {
     try {
@@ -120,7 +129,7 @@ afterAll(() => {
 });
 
 describe('Redis, volume and SQLite backups', () => {
-  it('backs up all three; the volume service is stopped for its archive and running again after', async () => {
+  it('backs up all four; the volume service is stopped for its archive and running again after', async () => {
     const filesBefore = startedAt(c('files'));
     const r = await cli(['--json', 'backup', 'run', ...HELPER]);
     expect(r.code, r.stdout + r.stderr).toBe(0);
@@ -129,9 +138,10 @@ describe('Redis, volume and SQLite backups', () => {
       ['cache', 'redis', 'passed'],
       ['files', 'volume', 'passed'],
       ['notes', 'sqlite', 'passed'],
+      ['uploads', 'files', 'passed'],
     ]);
     for (const b of out.backups) ids[b.service] = b.manifest?.id as string;
-    const [cache, files, notes] = out.backups;
+    const [cache, files, notes, uploads] = out.backups;
     expect(cache?.manifest?.fingerprint).toMatchObject({ kind: 'redis', keys: 203, expires: 1, databases: [{ db: 0, keys: 202, expires: 1 }, { db: 2, keys: 1, expires: 0 }], digest: expect.stringMatching(/^[0-9a-f]{40}$/) });
     expect(files?.stopped).toEqual([c('files')]);
     const after = startedAt(c('files'));
@@ -153,13 +163,22 @@ describe('Redis, volume and SQLite backups', () => {
     expect(db[0]?.tables[0]?.rows).toBeGreaterThan(3);
     expect(notes?.manifest?.restoreImage.ref).toBe('shipproof-offline/sqlite:3');
     for (const n of readdirSync(backups)) expect(statSync(join(backups, n)).mode & 0o777).toBe(0o600);
+    // The bind-mounted folder, archived under the name of where the service mounts it.
+    expect((uploads?.manifest?.fingerprint as { files: { path: string; type: string; size: number }[] }).files).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ path: 'srv_uploads/2026/a.jpg', type: 'file', size: 5 }),
+        expect.objectContaining({ path: 'srv_uploads/index.txt', type: 'file', size: 4096 }),
+      ]),
+    );
+    expect(uploads?.stopped).toEqual([]);
   });
 
   it('rehearses each: the scratch copies equal the backups while the live data moves on', async () => {
     redis('flushdb');
     redis('set', 'after', 'backup');
     execFileSync('docker', ['exec', c('files'), 'sh', '-c', 'echo changed > /srv/files/a.txt && rm /srv/files/sub/b.bin && touch /srv/files/new']);
-    for (const service of ['cache', 'files', 'notes']) {
+    writeFileSync(join(local, 'uploads', 'index.txt'), 'moved on');
+    for (const service of ['cache', 'files', 'notes', 'uploads']) {
       const r = await cli(['--json', 'restore', ids[service] as string, '--rehearse']);
       expect(r.code, `${service}: ${r.stdout}${r.stderr}`).toBe(0);
       const out = json<RestoreJson>(r);

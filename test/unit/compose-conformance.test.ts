@@ -2,7 +2,10 @@
 // conformance/*, each with SOURCE.md naming origin and licence), read by shipproof and compared
 // with what `docker-compose config` (v1 1.29) made of them, stored beside each as expected.json
 // (generate.ts writes it; where v1 and the spec differ, the basis says how the expectation was
-// made). Compared: validity, services, images, build, ports, volumes, env files, networks.
+// made). Compared: validity, services, images, build, ports, volumes, env files, networks (each
+// service's, with aliases, and the top-level ones: external, name, driver). The top-level
+// networks have their own cases too (test/fixtures/compose/networks), written from the spec and
+// compared the same way.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -11,6 +14,8 @@ import { shapeFromModel, type ProjectShape } from '../helpers/compose-conformanc
 
 const ROOT = path.join(import.meta.dirname, '../fixtures/compose/conformance');
 const fixtures = readdirSync(ROOT).filter((n) => existsSync(path.join(ROOT, n, 'expected.json')));
+const NETWORKS = path.join(import.meta.dirname, '../fixtures/compose/networks');
+const networkCases = readdirSync(NETWORKS).filter((n) => existsSync(path.join(NETWORKS, n, 'expected.json')));
 const agreed: string[] = [];
 
 async function shipproofShape(dir: string, file: string): Promise<ProjectShape> {
@@ -28,11 +33,7 @@ describe('conformance with docker-compose config', () => {
   });
 
   it.each(fixtures)('%s', async (name) => {
-    const dir = path.join(ROOT, name);
-    const { file, expected, basis } = JSON.parse(readFileSync(path.join(dir, 'expected.json'), 'utf8')) as { file: string; expected: ProjectShape; basis: string };
-    const actual = await shipproofShape(dir, file);
-    if (expected.valid) expect(actual).toEqual(expected);
-    else expect(actual).toMatchObject(basis === 'spec' ? expected : { valid: false });
+    await expectAgreement(path.join(ROOT, name));
     agreed.push(name);
   });
 
@@ -40,3 +41,20 @@ describe('conformance with docker-compose config', () => {
     console.log(`conformance: ${agreed.length} of ${fixtures.length} files agree with docker-compose config`);
   });
 });
+
+describe('top-level networks, compared with docker-compose config', () => {
+  it('covers external, name:, driver, aliases, the default network and what Compose refuses', () => {
+    expect(networkCases.sort()).toEqual(['default-network', 'driver-settings', 'external-and-named', 'interpolated-name', 'network-mode-and-networks', 'undefined-network', 'unknown-network-key']);
+  });
+
+  it.each(networkCases)('%s', async (name) => {
+    await expectAgreement(path.join(NETWORKS, name));
+  });
+});
+
+async function expectAgreement(dir: string): Promise<void> {
+  const { file, expected, basis } = JSON.parse(readFileSync(path.join(dir, 'expected.json'), 'utf8')) as { file: string; expected: ProjectShape; basis: string };
+  const actual = await shipproofShape(dir, file);
+  if (expected.valid) expect(actual).toEqual(expected);
+  else expect(actual).toMatchObject(basis === 'spec' ? expected : { valid: false });
+}

@@ -219,6 +219,9 @@ describe('loadCompose syntaxes', () => {
         '      test: ["NONE"]', // 32
         'volumes:', // 33
         '  data: {}', // 34
+        'networks:', // 35
+        '  front: {}', // 36
+        '  back:', // 37
       ].join('\n'),
     });
     const project = await loadCompose(['compose.yaml'], { cwd, profiles: ['prod'] });
@@ -236,7 +239,8 @@ describe('loadCompose syntaxes', () => {
       ['bind', './conf', '/conf', true],
     ]);
     expect(api.healthcheck?.test).toEqual(['CMD-SHELL', 'curl -f http://localhost:8080/healthz']);
-    expect(api.networks).toEqual(['front', 'back']);
+    expect(api.networks.map((n) => n.name)).toEqual(['front', 'back']);
+    expect(project.networks.map((n) => n.name)).toEqual(['front', 'back']);
     expect(api.profiles).toEqual(['prod']);
     expect(service(project, 'job').healthcheck?.disabled).toBe(true);
   });
@@ -272,6 +276,34 @@ describe('loadCompose errors', () => {
     expect(error.more.map((e) => [e.message, e.location?.line, e.location?.column])).toEqual([
       ['"services.web.volumes[0]" is not a valid volume mount: the container path "relative" is not absolute.', 7, 9],
     ]);
+  });
+
+  it('reports an undeclared network, network_mode with networks, and a misspelt network key, each at its line', async () => {
+    const cwd = await tempProject({
+      'compose.yaml': [
+        'services:', // 1
+        '  app:', // 2
+        '    image: x', // 3
+        '    networks: [back, nowhere]', // 4
+        '  vpn:', // 5
+        '    image: y', // 6
+        '    network_mode: host', // 7
+        '    networks:', // 8
+        '      back:', // 9
+        'networks:', // 10
+        '  back:', // 11
+        '    drvier: bridge', // 12
+      ].join('\n'),
+    });
+    const e = await loadCompose(['compose.yaml'], { cwd }).then(() => undefined, (x: ConfigError) => x);
+    const all = [e!, ...e!.more].map((x) => `${x.location?.line}:${x.location?.column} ${x.message}`);
+    expect(all).toEqual([
+      '4:22 Service "app" uses the network "nowhere", which is not declared under the top-level networks:.',
+      '7:5 Service "vpn" sets both network_mode: and networks:, which cannot be combined.',
+      '12:5 Unknown key "drvier" under "networks.back".',
+    ]);
+    expect(e!.more.find((x) => x.message.startsWith('Unknown key'))?.hint).toMatch(/^Did you mean "driver"\?/);
+    expect(e!.hint).toMatch(/v1's config lets it pass, but its up fails/);
   });
 
   it('reports a named volume that is not declared, and a dependency on no service', async () => {

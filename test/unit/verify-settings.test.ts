@@ -107,3 +107,34 @@ describe('the JSON Schema of shipproof.verify.yaml', () => {
     expect(JSON.stringify(schema)).toContain('"spotChecks"');
   });
 });
+
+describe('the must-haves share their HTTP check with shipproof.yaml health probes', () => {
+  const PROBE = `  probes:
+    - id: home
+      url: ftp://example.com/
+      body: ok
+      bodyRegex: "^ok$"
+`;
+
+  it('says the same about a bad URL and about body with bodyRegex, at file:line', async () => {
+    const e = await settingsError(BASE + PROBE);
+    const all = [e, ...e.more].map((x) => `${x.location?.line}:${x.location?.column} ${x.message}`);
+    expect(all).toEqual([
+      '12:12 "verify.probes[0].url" must be an http:// or https:// URL, like https://example.com/healthz, got "ftp://example.com/".',
+      '14:18 "verify.probes[0].bodyRegex" cannot be used together with body; pick one.',
+    ]);
+  });
+
+  it('reads durations and defaults with the config sections\' leaves', async () => {
+    const dir = await tempProject({ 'shipproof.verify.yaml': `${BASE}  probes:\n    - id: home\n      url: https://example.com/\n      timeout: 1m\n` });
+    const s = await loadProjectSettings({ rootDir: dir, cwd: dir });
+    expect(s.verify?.probes[0]).toEqual({ id: 'home', url: 'https://example.com/', status: 200, insecure: false, on: 'target', timeout: 60_000 });
+    const d = await tempProject({ 'shipproof.verify.yaml': `${BASE}  probes:\n    - id: home\n      url: https://example.com/\n` });
+    expect((await loadProjectSettings({ rootDir: d, cwd: d })).verify?.probes[0]?.timeout).toBe(10_000);
+  });
+
+  it('refuses an empty bodyRegex, as shipproof.yaml does', async () => {
+    const e = await settingsError(`${BASE}  probes:\n    - id: home\n      url: https://example.com/\n      bodyRegex: ""\n`);
+    expect(e.message).toBe('"verify.probes[0].bodyRegex" must be a regular expression, got "".');
+  });
+});

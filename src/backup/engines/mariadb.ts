@@ -6,6 +6,7 @@
 import { dockerExecCommand } from '../commands.js';
 import { MysqlDumpFingerprinter } from '../fingerprint/mysql-dump.js';
 import type { SqlFingerprint } from '../fingerprint/types.js';
+import { parseInventoryLines, type EngineProbes } from './inventory.js';
 import { RehearsalStepError, sanitizeErrorLine, type EngineSpec } from './types.js';
 
 /** Databases are listed unless given as arguments (a rehearsal dumps exactly the backup's). */
@@ -49,6 +50,22 @@ export function mariadbRestoreCommand(container: string): string[] {
   return dockerExecCommand(container, MARIADB_RESTORE, { interactive: true });
 }
 
+const MARIADB_INVENTORY_SQL = 'select version(); select table_schema, coalesce(sum(data_length + index_length), 0) from information_schema.tables group by table_schema order by 1';
+
+/** The root password is read from the container's own environment (MYSQL_PWD), never our argv. */
+export const MARIADB_PROBES: EngineProbes = {
+  readiness: { argv: ['sh', '-c', 'mariadb-admin ping 2>/dev/null || mysqladmin ping'], ready: (exitCode, stdout) => exitCode === 0 && /alive/.test(stdout) },
+  inventory: {
+    argv: [
+      'sh',
+      '-c',
+      `MYSQL_PWD="\${MARIADB_ROOT_PASSWORD:-$MYSQL_ROOT_PASSWORD}" mariadb -uroot -N -B -e "${MARIADB_INVENTORY_SQL}" 2>/dev/null || MYSQL_PWD="\${MARIADB_ROOT_PASSWORD:-$MYSQL_ROOT_PASSWORD}" mysql -uroot -N -B -e "${MARIADB_INVENTORY_SQL}"`,
+    ],
+    parse: (stdout) => parseInventoryLines(stdout, '\t'),
+  },
+  dumpTool: ['sh', '-c', 'mariadb-dump --version 2>/dev/null || mysqldump --version'],
+};
+
 export const mariadbEngine: EngineSpec = {
   engine: 'mariadb',
   tested: true,
@@ -63,6 +80,7 @@ export const mariadbEngine: EngineSpec = {
   needsRunningContainer: true,
   dumpCommand: (ctx) => mariadbDumpCommand((ctx.live.container as NonNullable<typeof ctx.live.container>).name),
   sink: () => new MysqlDumpFingerprinter(),
+  probes: MARIADB_PROBES,
   async rehearse(rc) {
     const c = await rc.scratch.startServer(rc.image, 'mariadb', MARIADB_SCRATCH_ENV);
     await rc.scratch.waitReady(c, MARIADB_READY, 180_000, (r) => r.exitCode === 0 && /alive/.test(r.stdout));

@@ -5,6 +5,7 @@
 // pg_dumpall of the scratch copy, fingerprinted the same way as the backup stream.
 import { dockerExecCommand } from '../commands.js';
 import { PgDumpFingerprinter } from '../fingerprint/pg-dump.js';
+import { exitsZero, parseInventoryLines, type EngineProbes } from './inventory.js';
 import { RehearsalStepError, sanitizeErrorLine, type EngineSpec } from './types.js';
 
 export const PG_DUMP_SCRIPT = [
@@ -68,6 +69,20 @@ export function parsePgRestoreMarkers(markers: readonly string[]): { exitCode: n
   };
 }
 
+/** Asked inside the service's container, as its own user; the password never leaves it. */
+export const PG_PROBES: EngineProbes = {
+  readiness: { argv: ['pg_isready', '--quiet'], ready: exitsZero },
+  inventory: {
+    argv: [
+      'sh',
+      '-c',
+      'psql -U "${POSTGRES_USER:-postgres}" -d postgres -X -A -t -F "|" -c "show server_version" -c "select datname, pg_database_size(datname) from pg_database where not datistemplate order by 1"',
+    ],
+    parse: (stdout) => parseInventoryLines(stdout, '|'),
+  },
+  dumpTool: ['pg_dumpall', '--version'],
+};
+
 export const postgresEngine: EngineSpec = {
   engine: 'postgres',
   tested: true,
@@ -82,6 +97,7 @@ export const postgresEngine: EngineSpec = {
   needsRunningContainer: true,
   dumpCommand: (ctx) => pgDumpCommand((ctx.live.container as NonNullable<typeof ctx.live.container>).name),
   sink: () => new PgDumpFingerprinter(),
+  probes: PG_PROBES,
   async rehearse(rc) {
     const c = await rc.scratch.startServer(rc.image, 'postgres', PG_SCRATCH_ENV);
     await rc.scratch.waitReady(c, PG_READY, 180_000, (r) => r.exitCode === 0);

@@ -7,6 +7,7 @@
 import { dockerExecCommand, helperRunCommand } from '../commands.js';
 import { parseRedisFingerprint } from '../fingerprint/redis.js';
 import { CommandSink } from './command-sink.js';
+import type { EngineProbes } from './inventory.js';
 import { RehearsalStepError, type EngineSpec } from './types.js';
 
 /** Seconds to wait for the BGSAVE to finish. */
@@ -69,6 +70,12 @@ export function redisFingerprintCommand(image: string, o: { labels: Record<strin
   });
 }
 
+export const REDIS_PROBES: EngineProbes = {
+  // NOAUTH still proves the server answers.
+  readiness: { argv: ['redis-cli', 'ping'], ready: (_exitCode, stdout) => /PONG|NOAUTH/.test(stdout) },
+  dumpTool: ['redis-cli', '--version'],
+};
+
 export const redisEngine: EngineSpec = {
   engine: 'redis',
   tested: true,
@@ -84,6 +91,7 @@ export const redisEngine: EngineSpec = {
   dumpCommand: (ctx) => redisDumpCommand((ctx.live.container as NonNullable<typeof ctx.live.container>).name),
   sink: (ctx) =>
     new CommandSink(ctx.host, [redisFingerprintCommand(ctx.image.id, { labels: ctx.labels })], ['redis fingerprint'], (out) => parseRedisFingerprint(out), ctx.timeoutMs),
+  probes: REDIS_PROBES,
   async rehearse(rc) {
     const r = await rc.feed(
       [redisFingerprintCommand(rc.image, { labels: rc.scratch.labels, network: rc.scratch.network, name: rc.scratch.name('redis') })],

@@ -132,6 +132,7 @@ export const sqliteEngine: EngineSpec = {
         )
       : sqliteDumpInHelperCommand(ctx.helper.id, ctx.live.volumes, ctx.labels),
   sink: () => new SqliteSink(),
+  probes: { dumpTool: ['sqlite3', '--version'] },
   async rehearse(rc) {
     const r = await rc.feed([sqliteCheckCommand(rc.image, { labels: rc.scratch.labels, network: rc.scratch.network, name: rc.scratch.name('sqlite') })], ['extract and check'], 'restore');
     if (!r.ok) throw new RehearsalStepError('restore', `the SQLite copies did not extract and check in a scratch container: ${r.reason ?? 'unknown reason'}`);

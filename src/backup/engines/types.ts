@@ -6,6 +6,7 @@ import type { StatefulService } from '../../compose/stateful.js';
 import type { ExecResult, Target } from '../../targets/target.js';
 import type { Fingerprint, FingerprintSink } from '../fingerprint/types.js';
 import type { BackupManifest } from '../manifest.js';
+import type { EngineProbes } from './inventory.js';
 import type { Scratch } from '../scratch.js';
 import type { BackupSettings } from '../settings.js';
 import type { PipelineResult } from '../stream.js';
@@ -89,6 +90,8 @@ export interface EngineSpec {
   sink(ctx: SinkContext): FingerprintSink;
   /** Restores into scratch containers and returns the fingerprint read back; undefined = no rehearsal yet. */
   rehearse?(rc: RehearsalContext): Promise<Fingerprint>;
+  /** What the read-only probes ask the engine in its container ({} = nothing of its own). */
+  probes: EngineProbes;
 }
 
 export { RehearsalStepError } from '../rehearsal-error.js';

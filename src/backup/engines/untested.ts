@@ -4,6 +4,7 @@
 import { Writable } from 'node:stream';
 import { dockerExecCommand } from '../commands.js';
 import type { Fingerprint, FingerprintSink } from '../fingerprint/types.js';
+import { exitsZero } from './inventory.js';
 import type { EngineSpec } from './types.js';
 import { volumeArchiveCommand, volumeEngine } from './volume.js';
 
@@ -52,6 +53,10 @@ export const mongodbEngine: EngineSpec = {
   needsRunningContainer: true,
   dumpCommand: (ctx) => dockerExecCommand((ctx.live.container as NonNullable<typeof ctx.live.container>).name, ['sh', '-c', MONGODB_DUMP_SCRIPT, 'shipproof-mongodump']),
   sink: () => new OpaqueSink(),
+  probes: {
+    readiness: { argv: ['mongosh', '--quiet', '--eval', 'db.runCommand({ ping: 1 }).ok'], ready: (exitCode, stdout) => exitCode === 0 && stdout.trim() === '1' },
+    dumpTool: ['mongodump', '--version'],
+  },
 };
 
 export const vaultEngine: EngineSpec = {
@@ -63,6 +68,7 @@ export const vaultEngine: EngineSpec = {
   needsRunningContainer: true,
   dumpCommand: (ctx) => dockerExecCommand((ctx.live.container as NonNullable<typeof ctx.live.container>).name, ['sh', '-c', VAULT_SNAPSHOT_SCRIPT, 'shipproof-vault-snapshot']),
   sink: () => new OpaqueSink(),
+  probes: { readiness: { argv: ['vault', 'status', '-format=json'], ready: exitsZero }, dumpTool: ['vault', 'version'] },
 };
 
 /** MinIO: an archive of its data volumes (stop: true recommended); `mc mirror` is not wired yet. */
@@ -72,4 +78,5 @@ export const minioEngine: EngineSpec = {
   tested: false,
   procedure: 'tar of the data volumes in a helper container (stop: true recommended; mc mirror not wired yet), gzipped (untested)',
   dumpCommand: (ctx) => volumeArchiveCommand((ctx.helper as NonNullable<typeof ctx.helper>).id, ctx.live.volumes, ctx.labels),
+  probes: { dumpTool: ['mc', '--version'] },
 };

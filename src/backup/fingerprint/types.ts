@@ -4,67 +4,31 @@
 import { createHash } from 'node:crypto';
 import type { Writable } from 'node:stream';
 
-export interface TableFingerprint {
-  database: string;
-  /** As the dump writes it, e.g. `public."My Table"` or `items`. */
-  table: string;
-  rows: number;
-  /** sha256 of the table's data lines in the dump, in dump order. */
-  sha256: string;
-}
+import type { z } from 'zod';
+import type {
+  fileEntrySchema,
+  filesFingerprintSchema,
+  fingerprintSchema,
+  FILE_TYPES,
+  opaqueFingerprintSchema,
+  redisFingerprintSchema,
+  sqlFingerprintSchema,
+  sqliteFingerprintSchema,
+  sqliteTableSchema,
+  tableFingerprintSchema,
+} from './schema.js';
 
-export interface SqlFingerprint {
-  kind: 'sql';
-  databases: string[];
-  tables: TableFingerprint[];
-}
-
-export interface RedisFingerprint {
-  kind: 'redis';
-  /** Keys in the RDB file (redis-check-rdb), expired ones included. */
-  keys: number;
-  expires: number;
-  databases: { db: number; keys: number; expires: number }[];
-  /** Redis' own DEBUG DIGEST of the whole dataset; null when the image's Redis refuses DEBUG. */
-  digest: string | null;
-}
-
-export type FileType = 'file' | 'dir' | 'symlink' | 'hardlink' | 'other';
-
-export interface FileEntry {
-  path: string;
-  type: FileType;
-  size: number;
-  /** Permission bits, octal, e.g. "644". */
-  mode: string;
-  sha256?: string;
-  /** Symlink or hardlink target. */
-  target?: string;
-}
-
-export interface FilesFingerprint {
-  kind: 'files';
-  files: FileEntry[];
-}
-
-export interface SqliteTable {
-  name: string;
-  rows: number;
-  /** SQLite's sha3_query over the table (SHA3-256), hex. */
-  sha3: string;
-}
-
-export interface SqliteFingerprint {
-  kind: 'sqlite';
-  databases: { path: string; integrity: string; tables: SqliteTable[] }[];
-}
-
-/** For engines whose format shipproof cannot look into: only size and sha256 describe it. */
-export interface OpaqueFingerprint {
-  kind: 'opaque';
-}
-
-export type Fingerprint = SqlFingerprint | RedisFingerprint | FilesFingerprint | SqliteFingerprint | OpaqueFingerprint;
+// Inferred from the one schema (./schema.ts), which manifests are validated with.
+export type TableFingerprint = z.output<typeof tableFingerprintSchema>;
+export type SqlFingerprint = z.output<typeof sqlFingerprintSchema>;
+export type RedisFingerprint = z.output<typeof redisFingerprintSchema>;
+export type FileType = (typeof FILE_TYPES)[number];
+export type FileEntry = z.output<typeof fileEntrySchema>;
+export type FilesFingerprint = z.output<typeof filesFingerprintSchema>;
+export type SqliteTable = z.output<typeof sqliteTableSchema>;
+export type SqliteFingerprint = z.output<typeof sqliteFingerprintSchema>;
+export type OpaqueFingerprint = z.output<typeof opaqueFingerprintSchema>;
+export type Fingerprint = z.output<typeof fingerprintSchema>;
 
 /**
  * Consumes the raw (uncompressed, unencrypted) backup stream and describes it. `result()` settles

@@ -18,6 +18,27 @@ export const AFTER_PATH = { form: 'after-path' } as const;
 
 export const nonEmpty = (phrase: string) => z.string({ error: phrase }).min(1, { error: phrase });
 
+export function isHttpUrl(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+export function isRegex(text: string): boolean {
+  try {
+    new RegExp(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A non-empty JavaScript regular expression. */
+export const regexText = (phrase: string) => nonEmpty(phrase).refine(isRegex, { error: 'a valid regular expression' });
+
 export const duration = (title: string) =>
   z
     .union([z.number(), z.string()], { error: DURATION_FORMS })

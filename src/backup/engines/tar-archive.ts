@@ -1,0 +1,84 @@
+// What the `volume` and `files` engines share: a tar of mounted folders in a helper container
+// that mounts them read-only (optionally with the service stopped, as docker-volume-backup's stop
+// label does), fingerprinted entry by entry (size, mode, sha256) from the tar stream itself.
+// Rehearsal: extract into a labelled scratch volume, archive that again, compare the lists. The
+// two engines differ only in what is mounted: named volumes, or the host folders a service
+// bind-mounts.
+import { helperRunCommand } from '../commands.js';
+import { TarFingerprinter } from '../fingerprint/tar.js';
+import { RehearsalStepError, type DataVolume, type EngineSpec, type RehearsalContext } from './types.js';
+import type { Fingerprint } from '../fingerprint/types.js';
+
+export const ARCHIVE_ROOT = '/backup';
+export const RESTORE_ROOT = '/restore';
+
+export type ArchiveSource = 'volume' | 'bind';
+
+/** Each source is mounted read-only at /backup/<name>; tar's stdout is the archive. */
+export function tarArchiveCommand(image: string, sources: readonly DataVolume[], labels: Record<string, string>, kind: ArchiveSource): string[] {
+  if (sources.length === 0) throw new Error('tarArchiveCommand: nothing to archive');
+  return helperRunCommand({
+    image,
+    entrypoint: '',
+    labels,
+    mounts: sources.map((s) => ({ volume: s.volume, target: `${ARCHIVE_ROOT}/${s.name}`, readOnly: true, ...(kind === 'bind' ? { bind: true } : {}) })),
+    argv: ['tar', '-c', '-f', '-', '--numeric-owner', '-C', ARCHIVE_ROOT, '.'],
+  });
+}
+
+export function tarExtractCommand(image: string, volume: string, o: { labels: Record<string, string>; network: string }): string[] {
+  return helperRunCommand({
+    image,
+    entrypoint: '',
+    interactive: true,
+    labels: o.labels,
+    network: o.network,
+    mounts: [{ volume, target: RESTORE_ROOT }],
+    argv: ['tar', '-x', '-f', '-', '--numeric-owner', '-C', RESTORE_ROOT],
+  });
+}
+
+export function tarReadBackCommand(image: string, volume: string, o: { labels: Record<string, string>; network: string }): string[] {
+  return helperRunCommand({
+    image,
+    entrypoint: '',
+    labels: o.labels,
+    network: o.network,
+    mounts: [{ volume, target: RESTORE_ROOT, readOnly: true }],
+    argv: ['tar', '-c', '-f', '-', '--numeric-owner', '-C', RESTORE_ROOT, '.'],
+  });
+}
+
+export const TAR_VALIDATION = [
+  'every pipeline stage exited 0 (pipefail)',
+  'gzip stream decompressed and its CRC checked while streaming',
+  'every tar header checksum checked and the end-of-archive block seen',
+  'the file on the server re-read and its sha256 compared',
+];
+
+/** Extracts the archive into a scratch volume and fingerprints a tar of that copy. */
+export async function rehearseTarArchive(rc: RehearsalContext): Promise<Fingerprint> {
+  const volume = await rc.scratch.createVolume('data');
+  const labels = rc.scratch.labels;
+  const r = await rc.feed([tarExtractCommand(rc.image, volume, { labels, network: rc.scratch.network })], ['tar extract'], 'restore');
+  if (!r.ok) throw new RehearsalStepError('restore', `the archive did not extract into a scratch volume: ${r.reason ?? 'unknown reason'}`);
+  return rc.fingerprintOf([tarReadBackCommand(rc.image, volume, { labels, network: rc.scratch.network })], ['tar of the scratch copy'], new TarFingerprinter(), 'read back');
+}
+
+/** An engine that archives its service's mounts of one kind with tar. */
+export function tarArchiveEngine(o: { engine: 'volume' | 'files'; tested: boolean; kind: ArchiveSource; what: string }): EngineSpec {
+  return {
+    engine: o.engine,
+    tested: o.tested,
+    procedure: `tar of ${o.what} in a helper container (read-only mounts; the service is stopped first when stop: true), gzipped`,
+    format: 'tar',
+    validation: TAR_VALIDATION,
+    needsRunningContainer: false,
+    helperImage: async (_live, settings) => settings.volumeImage,
+    dumpCommand: (ctx) => tarArchiveCommand((ctx.helper as NonNullable<typeof ctx.helper>).id, ctx.live.volumes, ctx.labels, o.kind),
+    sink: () => new TarFingerprinter(),
+    // A helper container takes the archive: nothing to ask the service itself.
+    probes: {},
+    rehearse: rehearseTarArchive,
+  };
+}
