@@ -8,7 +8,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 EXAMPLE="$ROOT/examples/webapp"
 SHIPPROOF="node $ROOT/dist/cli/main.js"
 
-[ -f "$ROOT/dist/cli/main.js" ] || (cd "$ROOT" && npm run build)
+# Always rebuilt: a dist/ left from an older checkout would run old code.
+(cd "$ROOT" && npm run --silent build)
 bash "$EXAMPLE/build.sh"
 
 cd "$EXAMPLE"

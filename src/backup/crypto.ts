@@ -4,13 +4,15 @@
 import { readFile } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import type { ReadableStream as NodeWebReadableStream } from 'node:stream/web';
-import { Decrypter, Encrypter, generateIdentity, identityToRecipient } from 'age-encryption';
 import { ShipproofError, UsageError } from '../errors.js';
 import { redactor } from '../redact/index.js';
 
+// Loaded on first use: most commands never encrypt, and the module costs startup time.
+const age = (): Promise<typeof import('age-encryption')> => import('age-encryption');
+
 /** A Node stream of `source` encrypted to `recipients`, chunk by chunk (memory stays flat). */
 export async function encryptStream(source: Readable, recipients: readonly string[]): Promise<Readable> {
-  const e = new Encrypter();
+  const e = new (await age()).Encrypter();
   for (const r of recipients) e.addRecipient(r);
   const web = await e.encrypt(Readable.toWeb(source) as unknown as ReadableStream<Uint8Array>);
   return Readable.fromWeb(web as unknown as NodeWebReadableStream<Uint8Array>);
@@ -18,7 +20,7 @@ export async function encryptStream(source: Readable, recipients: readonly strin
 
 /** A Node stream of `source` decrypted with `identity`; errors (wrong key, damaged data) surface on the stream. */
 export async function decryptStream(source: Readable, identity: string): Promise<Readable> {
-  const d = new Decrypter();
+  const d = new (await age()).Decrypter();
   d.addIdentity(identity);
   try {
     const web = await d.decrypt(Readable.toWeb(source) as unknown as ReadableStream<Uint8Array>);
@@ -61,6 +63,7 @@ export async function readIdentityFile(path: string): Promise<string> {
 
 /** A new identity and its recipient (for `backup keygen` and tests). */
 export async function newIdentity(): Promise<{ identity: string; recipient: string }> {
+  const { generateIdentity, identityToRecipient } = await age();
   const identity = await generateIdentity();
   return { identity, recipient: await identityToRecipient(identity) };
 }

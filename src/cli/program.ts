@@ -3,25 +3,64 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, UsageError } from '../errors.js';
 import { TOOL_VERSION } from '../version.js';
-import { registerCheck } from './commands/check.js';
-import { registerInit } from './commands/init.js';
-import { registerSchema } from './commands/schema.js';
-import { registerTargets } from './commands/targets.js';
-import { registerPlan } from './commands/plan.js';
-import { registerCollect } from './commands/collect.js';
-import { registerEvidence } from './commands/evidence.js';
-import { registerDeploy } from './commands/deploy.js';
-import { registerVerify } from './commands/verify.js';
-import { registerLint } from './commands/lint.js';
-import { registerPin } from './commands/pin.js';
-import { registerHandover } from './commands/handover.js';
-import { registerBackup } from './commands/backup.js';
-import { registerRestore } from './commands/restore.js';
-import { registerDown } from './commands/down.js';
-import { registerDashboard } from './commands/dashboard.js';
 import { handleError } from './handle-error.js';
 
-export function buildProgram(): Command {
+type Register = (program: Command) => void;
+
+/**
+ * Every command, in help order, each loaded only when asked for: a command's module pulls in its
+ * whole engine (deploy, backup, the dashboard…), and loading all of them cost every start about a
+ * second of CPU, `--version` included.
+ */
+const COMMANDS: ReadonlyArray<readonly [readonly string[], () => Promise<Register>]> = [
+  [['init'], async () => (await import('./commands/init.js')).registerInit],
+  [['check'], async () => (await import('./commands/check.js')).registerCheck],
+  [['schema'], async () => (await import('./commands/schema.js')).registerSchema],
+  [['targets'], async () => (await import('./commands/targets.js')).registerTargets],
+  [['plan'], async () => (await import('./commands/plan.js')).registerPlan],
+  [['collect'], async () => (await import('./commands/collect.js')).registerCollect],
+  [['evidence'], async () => (await import('./commands/evidence.js')).registerEvidence],
+  [['deploy', 'run', 'rollback', 'status', 'lock'], async () => (await import('./commands/deploy.js')).registerDeploy],
+  [['verify'], async () => (await import('./commands/verify.js')).registerVerify],
+  [['lint'], async () => (await import('./commands/lint.js')).registerLint],
+  [['pin'], async () => (await import('./commands/pin.js')).registerPin],
+  [['handover'], async () => (await import('./commands/handover.js')).registerHandover],
+  [['backup'], async () => (await import('./commands/backup.js')).registerBackup],
+  [['restore'], async () => (await import('./commands/restore.js')).registerRestore],
+  [['down'], async () => (await import('./commands/down.js')).registerDown],
+  [['dashboard'], async () => (await import('./commands/dashboard.js')).registerDashboard],
+];
+
+/** Global options that take a value: the word after them is not the command. */
+const VALUE_OPTIONS = new Set(['-c', '--config', '-t', '--target', '--log-file']);
+
+/** The command word in argv (after node and the script), or undefined before any. */
+export function commandWord(args: readonly string[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!;
+    if (a === '--') return args[i + 1];
+    if (VALUE_OPTIONS.has(a)) {
+      i++;
+      continue;
+    }
+    if (!a.startsWith('-')) return a;
+  }
+  return undefined;
+}
+
+/** The top-level command names each lazily loaded module registers (a unit test holds them true). */
+export const COMMAND_NAMES: readonly (readonly string[])[] = COMMANDS.map(([names]) => names);
+
+/** The commands `argv` needs: the one it names, or all (help, a typo's suggestions, no command). */
+async function registrations(argv: readonly string[]): Promise<Register[]> {
+  const word = commandWord(argv.slice(2));
+  if (word === undefined && (argv.includes('--version') || argv.includes('-V'))) return [];
+  const named = COMMANDS.find(([names]) => word !== undefined && names.includes(word));
+  const wanted = named && !argv.includes('--help') && !argv.includes('-h') ? [named] : COMMANDS;
+  return Promise.all(wanted.map(([, load]) => load()));
+}
+
+export async function buildProgram(argv: readonly string[] = []): Promise<Command> {
   const program = new Command('shipproof')
     .description('Evidence-first deploys for self-hosted Docker Compose stacks.')
     .version(TOOL_VERSION, '-V, --version')
@@ -34,14 +73,13 @@ export function buildProgram(): Command {
     .option('--debug', 'show stack traces on errors')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const register of [registerInit, registerCheck, registerSchema, registerTargets, registerPlan, registerCollect, registerEvidence, registerDeploy, registerVerify, registerLint, registerPin, registerHandover, registerBackup, registerRestore, registerDown]) register(program);
-  registerDashboard(program);
+  for (const register of await registrations(argv)) register(program);
   return program;
 }
 
 /** Runs the CLI and returns the exit code (the caller sets process.exitCode). */
 export async function runCli(argv: readonly string[]): Promise<number> {
-  const program = buildProgram();
+  const program = await buildProgram(argv);
   const wantsJson = argv.includes('--json');
   // With --json a usage error is printed as JSON below, not as commander's text.
   const output = { writeErr: (s: string) => (wantsJson ? true : process.stderr.write(s)) };

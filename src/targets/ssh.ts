@@ -5,8 +5,9 @@
 import { appendFile, mkdir, readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { Transform, type TransformCallback } from 'node:stream';
-import ssh2 from 'ssh2';
-import type { ClientChannel, ConnectConfig } from 'ssh2';
+// ssh2 is loaded on the first connection: a local target or a command that never connects does
+// not pay for it at startup.
+import type { Client as SshClient, ClientChannel, ConnectConfig } from 'ssh2';
 import { ConnectionLostError, HostKeyError, TargetError } from '../errors.js';
 import { shellJoin, shellQuote } from '../shell/quote.js';
 import { BaseTarget, commandLabel } from './base-target.js';
@@ -23,8 +24,7 @@ import {
 import { PidMarkerScanner, killProcessGroupCommand, remoteCommandLine } from './remote-command.js';
 import type { CommandEnd, SpawnOptions, SpawnedCommand } from './target.js';
 
-const { Client, utils } = ssh2;
-type SshClient = InstanceType<typeof Client>;
+const loadSsh2 = async (): Promise<typeof import('ssh2')> => (await import('ssh2')).default;
 
 export interface SshTargetOptions {
   name: string;
@@ -452,6 +452,7 @@ export class SshTarget extends BaseTarget {
     const knownHostsText = await readKnownHostsFile(file);
     const entries = parseKnownHosts(knownHostsText, file);
     const timeoutMs = this.options.connectTimeoutMs ?? 10_000;
+    const { Client } = await loadSsh2();
     const client = new Client();
     this.opened++;
 
@@ -529,7 +530,7 @@ export class SshTarget extends BaseTarget {
           { hint: 'Check identityFile for this target in shipproof.yaml, or use ssh-agent (agent: true).' },
         );
       }
-      const parsed = utils.parseKey(key);
+      const parsed = (await loadSsh2()).utils.parseKey(key);
       if (parsed instanceof Error) {
         const encrypted = /encrypted/i.test(parsed.message);
         throw new TargetError(

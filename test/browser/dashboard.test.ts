@@ -4,10 +4,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { request } from 'node:http';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import type { BrowserContext, Page } from 'playwright-core';
+import { cliEntry } from '../helpers/cli.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { secretVariants } from '../../src/redact/index.js';
 import { requireDocker } from '../helpers/test-env.js';
@@ -17,8 +17,6 @@ import { deployThreeReleases, makeWebappSite, removeWebappSite, type WebappSite 
 requireDocker();
 requireChromium();
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/dashboard/', import.meta.url));
 
 let site: WebappSite;
@@ -56,7 +54,7 @@ function fetchRaw(path: string, headers: Record<string, string> = {}, maxBytes =
 
 /** Starts `shipproof dashboard` and resolves with the URL it prints. */
 function startDashboard(s: WebappSite): Promise<URL> {
-  const child = spawn(process.execPath, ['--import', TSX, MAIN, 'dashboard'], {
+  const child = spawn(process.execPath, [...cliEntry(), 'dashboard'], {
     cwd: s.dir,
     env: { ...process.env, NO_COLOR: '1', SHIPPROOF_HOME: s.home },
     stdio: ['ignore', 'pipe', 'pipe'],

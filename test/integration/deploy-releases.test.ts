@@ -8,12 +8,10 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { cliEntry, runCli } from '../helpers/cli.js';
 import { requireDocker, requireTestEnv } from '../helpers/test-env.js';
 
 const env = requireTestEnv();
@@ -21,8 +19,6 @@ requireDocker();
 // Deploys, failed gates and rollbacks on a loaded shared machine: a generous per-test limit.
 vi.setConfig({ testTimeout: 400_000 });
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
 interface Site {
   kind: 'local' | 'ssh';
@@ -169,7 +165,7 @@ function snapshot(s: Site): string {
 /** Runs the CLI and sends `signal` when a line of its output matches `when`. */
 function interruptAt(s: Site, args: string[], when: RegExp, signal: NodeJS.Signals): Promise<{ code: number | null; out: string; seen: boolean }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', TSX, MAIN, ...args], { cwd: s.dir, env: { ...process.env, NO_COLOR: '1', SHIPPROOF_HOME: s.home }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...cliEntry(), ...args], { cwd: s.dir, env: { ...process.env, NO_COLOR: '1', SHIPPROOF_HOME: s.home }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let seen = false;
     const watch = (d: Buffer): void => {

@@ -4,12 +4,10 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
-import { runCli } from '../helpers/cli.js';
+import { cliEntry, runCli } from '../helpers/cli.js';
 import { requireDocker, requireTestEnv } from '../helpers/test-env.js';
 
 const env = requireTestEnv();
@@ -201,15 +199,13 @@ describe.each(['local', 'ssh'] as const)('deploy through the %s target', (kind) 
 describe('a deploy killed with SIGKILL converges when run again', () => {
   const f = makeFixture('local');
   fixtures.push(f);
-  const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
-  const TSX = pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href;
 
   // Killed when the CLI announces a milestone (an event, not a guessed delay): during the upload,
   // the builds, and the health gate.
   it.each([2, 5, 7])('killed when milestone %i starts', async (n) => {
     const ms = `m${n}`;
     release(f, `K${ms}`, 'ok');
-    const child = spawn(process.execPath, ['--import', TSX, MAIN, 'deploy', '--yes'], { cwd: f.dir, env: { ...process.env, SHIPPROOF_HOME: f.home }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, [...cliEntry(), 'deploy', '--yes'], { cwd: f.dir, env: { ...process.env, SHIPPROOF_HOME: f.home }, stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     let killed = false;
     child.stderr.on('data', (d: Buffer) => {

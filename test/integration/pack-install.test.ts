@@ -1,12 +1,13 @@
 // The install path the README gives, as a new user would take it: `npm pack` this clone (which
-// builds dist through `prepare`), install the tarball into an empty folder and globally into a
+// builds dist through `prepack`; packed from a copy, so the build never replaces the dist/ that
+// other test files run the CLI from at the same time), install the tarball into an empty folder and globally into a
 // private prefix (npm registry only, for the dependencies), then run `shipproof --help`, `init`
 // and `check` from there — including `check` refusing an env file compose reads that
 // shipproof.yaml does not declare, at its compose line.
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -37,8 +38,17 @@ async function run(cmd: string, args: string[], cwd: string, env: Record<string,
 // A clean npm environment: no project .npmrc of the clone, a private cache-friendly prefix.
 const npmEnv = { npm_config_update_notifier: 'false', npm_config_fund: 'false', npm_config_audit: 'false' };
 
+/** The clone's own files (no node_modules, dist or git data), with its node_modules linked in for the build. */
+function copyOfClone(): string {
+  const copy = join(root, 'clone');
+  const skip = new Set(['node_modules', 'dist', '.git', 'test-artifacts']);
+  cpSync(REPO, copy, { recursive: true, filter: (src) => !skip.has(relative(REPO, src).split('/')[0] ?? '') });
+  symlinkSync(join(REPO, 'node_modules'), join(copy, 'node_modules'));
+  return copy;
+}
+
 beforeAll(async () => {
-  const packed = await run('npm', ['pack', '--json', '--pack-destination', root], REPO, npmEnv);
+  const packed = await run('npm', ['pack', '--json', '--pack-destination', root], copyOfClone(), npmEnv);
   if (packed.code !== 0) throw new Error(`npm pack failed: ${packed.stderr.slice(-2000)}\n${NPM_HINT}`);
   const info = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as { filename: string; size: number; files: { path: string }[] }[];
   tarball = join(root, info[0]!.filename);

@@ -4,6 +4,7 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
+import * as sdk from '@aws-sdk/client-s3';
 import { s3DestinationSchema } from '../../src/config/sections/s3.js';
 import { dependentsOf } from '../../src/backup/dependents.js';
 import type { S3Handle } from '../../src/backup/s3/client.js';
@@ -30,7 +31,7 @@ function fakeS3(fail?: (c: Sent) => boolean): { h: S3Handle; sent: Sent[] } {
     },
   };
   const dest = s3DestinationSchema.parse({ bucket: 'b-1', prefix: 'p/' });
-  return { h: { client: client as unknown as S3Handle['client'], dest, label: 's3:b-1/p/', key: (n) => `p/${n}` }, sent };
+  return { h: { client: client as unknown as S3Handle['client'], sdk, dest, label: 's3:b-1/p/', key: (n) => `p/${n}` }, sent };
 }
 
 const chunks = (data: Buffer, size: number) => Readable.from(Array.from({ length: Math.ceil(data.length / size) }, (_, i) => data.subarray(i * size, (i + 1) * size)));

@@ -4,7 +4,9 @@
 // Checksums: only when the operation requires them (WHEN_REQUIRED); SDK 3.729+ otherwise sends
 // CRC32 headers several S3-compatible servers reject. We send Content-MD5 ourselves.
 import { readFile } from 'node:fs/promises';
-import { S3Client } from '@aws-sdk/client-s3';
+// The SDK is imported when a destination is opened: it costs about a second of startup, and
+// most commands (and most stacks) never reach S3.
+import type { S3Client } from '@aws-sdk/client-s3';
 import type { S3Destination } from '../../config/sections/s3.js';
 import { UsageError } from '../../errors.js';
 import { parseEnvValues, redactor } from '../../redact/index.js';
@@ -15,8 +17,12 @@ export interface S3Credentials {
   sessionToken?: string;
 }
 
+export type S3Sdk = typeof import('@aws-sdk/client-s3');
+
 export interface S3Handle {
   client: S3Client;
+  /** The SDK's command classes, loaded with the client. */
+  sdk: S3Sdk;
   dest: S3Destination;
   /** `s3:<bucket>/<prefix>`: how copies are named in records and output. */
   label: string;
@@ -58,7 +64,8 @@ export async function loadS3Credentials(d: S3Destination, env: NodeJS.ProcessEnv
 
 export async function openS3(d: S3Destination, o: { env?: NodeJS.ProcessEnv } = {}): Promise<S3Handle> {
   const credentials = await loadS3Credentials(d, o.env);
-  const client = new S3Client({
+  const sdk: S3Sdk = await import('@aws-sdk/client-s3');
+  const client = new sdk.S3Client({
     region: d.region,
     ...(d.endpoint ? { endpoint: d.endpoint } : {}),
     forcePathStyle: d.forcePathStyle,
@@ -67,7 +74,7 @@ export async function openS3(d: S3Destination, o: { env?: NodeJS.ProcessEnv } = 
     responseChecksumValidation: 'WHEN_REQUIRED',
     maxAttempts: 4,
   });
-  return { client, dest: d, label: s3Label(d), key: (name) => `${d.prefix}${name}` };
+  return { client, sdk, dest: d, label: s3Label(d), key: (name) => `${d.prefix}${name}` };
 }
 
 /** A short reason from an SDK error (its name and message; never the request). */

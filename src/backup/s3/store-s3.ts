@@ -3,7 +3,6 @@
 // and its sha256 matched the manifest. A backup in S3 counts only with that marker; a DR
 // rehearsal or a restore from S3 finds backups here without the primary server.
 import { PassThrough } from 'node:stream';
-import { DeleteObjectCommand, ListObjectsV2Command, ListObjectVersionsCommand } from '@aws-sdk/client-s3';
 import type { Target } from '../../targets/target.js';
 import { finalizeCommand, prepareBackupsDirCommand } from '../commands.js';
 import { parseManifest, serializeRecord, type BackupManifest } from '../manifest.js';
@@ -112,7 +111,7 @@ async function listKeys(h: S3Handle): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   let token: string | undefined;
   do {
-    const r = await h.client.send(new ListObjectsV2Command({ Bucket: h.dest.bucket, Prefix: h.dest.prefix, ...(token ? { ContinuationToken: token } : {}) }));
+    const r = await h.client.send(new h.sdk.ListObjectsV2Command({ Bucket: h.dest.bucket, Prefix: h.dest.prefix, ...(token ? { ContinuationToken: token } : {}) }));
     for (const o of r.Contents ?? []) if (o.Key) out.set(o.Key, o.Size ?? 0);
     token = r.IsTruncated ? r.NextContinuationToken : undefined;
   } while (token);
@@ -208,12 +207,12 @@ export async function deleteS3Backup(h: S3Handle, b: S3Backup): Promise<S3Delete
   let retained: string | undefined;
   for (const key of keys) {
     if (retained) break;
-    const versions = await h.client.send(new ListObjectVersionsCommand({ Bucket: h.dest.bucket, Prefix: key }));
+    const versions = await h.client.send(new h.sdk.ListObjectVersionsCommand({ Bucket: h.dest.bucket, Prefix: key }));
     const all = [...(versions.Versions ?? []), ...(versions.DeleteMarkers ?? [])].filter((v) => v.Key === key);
     const targets = all.length ? all.map((v) => v.VersionId) : [undefined];
     for (const VersionId of targets) {
       try {
-        await h.client.send(new DeleteObjectCommand({ Bucket: h.dest.bucket, Key: key, ...(VersionId && VersionId !== 'null' ? { VersionId } : {}) }));
+        await h.client.send(new h.sdk.DeleteObjectCommand({ Bucket: h.dest.bucket, Key: key, ...(VersionId && VersionId !== 'null' ? { VersionId } : {}) }));
       } catch (e) {
         const why = s3Reason(e);
         if (/AccessDenied|object ?lock|retention/i.test(why)) retained ??= `Object Lock keeps ${key.slice(h.dest.prefix.length)} (${why})`;

@@ -5,17 +5,7 @@
 import { createHash } from 'node:crypto';
 import type { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import {
-  AbortMultipartUploadCommand,
-  CompleteMultipartUploadCommand,
-  CreateMultipartUploadCommand,
-  GetObjectCommand,
-  GetObjectRetentionCommand,
-  PutObjectCommand,
-  PutObjectRetentionCommand,
-  UploadPartCommand,
-  type ObjectLockMode,
-} from '@aws-sdk/client-s3';
+import type { ObjectLockMode } from '@aws-sdk/client-s3';
 import type { S3Handle } from './client.js';
 
 export interface UploadOptions {
@@ -64,7 +54,7 @@ export async function uploadStream(h: S3Handle, key: string, source: Readable, o
     const n = ++partNumber;
     const p = (async () => {
       const r = await h.client.send(
-        new UploadPartCommand({ Bucket, Key: key, UploadId: uploadId, PartNumber: n, Body: body, ContentLength: body.length, ContentMD5: md5(body) }),
+        new h.sdk.UploadPartCommand({ Bucket, Key: key, UploadId: uploadId, PartNumber: n, Body: body, ContentLength: body.length, ContentMD5: md5(body) }),
         opts,
       );
       done.push({ PartNumber: n, ETag: r.ETag ?? '' });
@@ -89,7 +79,7 @@ export async function uploadStream(h: S3Handle, key: string, source: Readable, o
         off += n;
         if (fill === o.partSize) {
           if (uploadId === undefined) {
-            const c = await h.client.send(new CreateMultipartUploadCommand(common), opts);
+            const c = await h.client.send(new h.sdk.CreateMultipartUploadCommand(common), opts);
             if (!c.UploadId) throw new Error('the server returned no UploadId for the multipart upload');
             uploadId = c.UploadId;
           }
@@ -104,18 +94,18 @@ export async function uploadStream(h: S3Handle, key: string, source: Readable, o
     if (uploadId === undefined) {
       // Small enough for one request.
       const body = part.subarray(0, fill);
-      const r = await h.client.send(new PutObjectCommand({ ...common, Body: body, ContentLength: body.length, ContentMD5: md5(body) }), opts);
+      const r = await h.client.send(new h.sdk.PutObjectCommand({ ...common, Body: body, ContentLength: body.length, ContentMD5: md5(body) }), opts);
       return { bytes, sha256: sha.digest('hex'), parts: 1, ...(r.ETag ? { etag: r.ETag } : {}), ...(r.VersionId ? { versionId: r.VersionId } : {}) };
     }
     if (fill > 0) sendPart(part.subarray(0, fill));
     await Promise.all(inFlight);
     if (failure) throw failure;
     done.sort((a, b) => a.PartNumber - b.PartNumber);
-    const r = await h.client.send(new CompleteMultipartUploadCommand({ Bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: done } }), opts);
+    const r = await h.client.send(new h.sdk.CompleteMultipartUploadCommand({ Bucket, Key: key, UploadId: uploadId, MultipartUpload: { Parts: done } }), opts);
     return { bytes, sha256: sha.digest('hex'), parts: done.length, ...(r.ETag ? { etag: r.ETag } : {}), ...(r.VersionId ? { versionId: r.VersionId } : {}) };
   } catch (e) {
     await Promise.allSettled(inFlight);
-    if (uploadId !== undefined) await h.client.send(new AbortMultipartUploadCommand({ Bucket, Key: key, UploadId: uploadId })).catch(() => undefined);
+    if (uploadId !== undefined) await h.client.send(new h.sdk.AbortMultipartUploadCommand({ Bucket, Key: key, UploadId: uploadId })).catch(() => undefined);
     throw e;
   }
 }
@@ -130,7 +120,7 @@ export interface ReadBackResult {
 
 /** GETs the object and streams it through sha256 (and into `sink` when given). */
 export async function readBack(h: S3Handle, key: string, o: { sink?: Writable; versionId?: string; signal?: AbortSignal } = {}): Promise<ReadBackResult> {
-  const r = await h.client.send(new GetObjectCommand({ Bucket: h.dest.bucket, Key: key, ...(o.versionId ? { VersionId: o.versionId } : {}) }), o.signal ? { abortSignal: o.signal } : {});
+  const r = await h.client.send(new h.sdk.GetObjectCommand({ Bucket: h.dest.bucket, Key: key, ...(o.versionId ? { VersionId: o.versionId } : {}) }), o.signal ? { abortSignal: o.signal } : {});
   const body = r.Body as Readable | undefined;
   if (!body) throw new Error(`the GET of ${key} returned no body`);
   const sha = createHash('sha256');
@@ -157,7 +147,7 @@ export async function readBack(h: S3Handle, key: string, o: { sink?: Writable; v
 export async function putSmall(h: S3Handle, key: string, body: Buffer | string, o: { contentType?: string; objectLock?: { mode: ObjectLockMode; until: Date } } = {}): Promise<{ versionId?: string }> {
   const b = typeof body === 'string' ? Buffer.from(body) : body;
   const r = await h.client.send(
-    new PutObjectCommand({
+    new h.sdk.PutObjectCommand({
       Bucket: h.dest.bucket,
       Key: key,
       Body: b,
@@ -171,7 +161,7 @@ export async function putSmall(h: S3Handle, key: string, body: Buffer | string, 
 }
 
 export async function getSmall(h: S3Handle, key: string, maxBytes = 4 << 20): Promise<string> {
-  const r = await h.client.send(new GetObjectCommand({ Bucket: h.dest.bucket, Key: key }));
+  const r = await h.client.send(new h.sdk.GetObjectCommand({ Bucket: h.dest.bucket, Key: key }));
   const text = (await r.Body?.transformToString('utf8')) ?? '';
   if (text.length > maxBytes) throw new Error(`${key} is larger than expected`);
   return text;
@@ -183,8 +173,8 @@ export async function getSmall(h: S3Handle, key: string, maxBytes = 4 << 20): Pr
  */
 export async function ensureRetention(h: S3Handle, key: string, versionId: string | undefined, lock: { mode: ObjectLockMode; until: Date }): Promise<{ mode: string; until: string }> {
   const v = versionId ? { VersionId: versionId } : {};
-  await h.client.send(new PutObjectRetentionCommand({ Bucket: h.dest.bucket, Key: key, ...v, Retention: { Mode: lock.mode, RetainUntilDate: lock.until } }));
-  const r = await h.client.send(new GetObjectRetentionCommand({ Bucket: h.dest.bucket, Key: key, ...v }));
+  await h.client.send(new h.sdk.PutObjectRetentionCommand({ Bucket: h.dest.bucket, Key: key, ...v, Retention: { Mode: lock.mode, RetainUntilDate: lock.until } }));
+  const r = await h.client.send(new h.sdk.GetObjectRetentionCommand({ Bucket: h.dest.bucket, Key: key, ...v }));
   const mode = r.Retention?.Mode;
   const until = r.Retention?.RetainUntilDate;
   if (mode !== lock.mode || !until || until.getTime() + 1000 < lock.until.getTime()) {
