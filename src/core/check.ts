@@ -7,7 +7,7 @@ import type { ComposeProject } from '../compose/model.js';
 import { detectStatefulServices, type StatefulService } from '../compose/stateful.js';
 import { suggestionHint } from '../config/did-you-mean.js';
 import { CONFIG_FILE_NAME, displayPath, loadConfig, type ResolvedConfig } from '../config/load.js';
-import { describeWeakSecret, findWeakSecrets, WEAK_SECRET_HINT, type WeakSecret } from '../probes/secret-strength.js';
+import { describeWeakSecret, findWeakSecrets } from '../probes/secret-strength.js';
 import { preflightErrors } from './preflight.js';
 import { throwIfErrors } from '../config/yaml-positions.js';
 import { ConfigError, type SourceLocation } from '../errors.js';
@@ -30,8 +30,9 @@ export interface CheckReport {
 export async function checkProject(opts: { cwd: string; configPath?: string }): Promise<CheckReport> {
   const config = await loadConfig(opts);
   const compose = await loadCompose(config.composeFiles, { cwd: opts.cwd });
+  // The preflight (shared with every deploy) refuses weak secrets; the allowed ones are warnings here.
+  throwIfErrors([...unknownStatefulServices(config, compose), ...(await preflightErrors(config, compose))]);
   const weak = await findWeakSecrets(config, compose);
-  throwIfErrors([...unknownStatefulServices(config, compose), ...(await preflightErrors(config, compose)), ...weakSecretErrors(config, weak)]);
   // With a shipproof.yaml, an env file compose reads but shipproof does not upload or link makes
   // `compose config` fail on the server (milestone 5): refuse it here, before any deploy.
   if (config.configPath !== undefined) throwIfErrors(undeclaredEnvFileErrors(config, compose));
@@ -46,16 +47,6 @@ export async function checkProject(opts: { cwd: string; configPath?: string }): 
       ...weak.filter((w) => w.allowed !== undefined).map((w) => ({ message: `${describeWeakSecret(w, config.rootDir)}; allowed by secrets.allowWeak (${w.allowed}), so it is not redacted.`, location: { file: path.relative(opts.cwd, w.file) || w.file, ...(w.line === undefined ? {} : { line: w.line }) } })),
     ],
   };
-}
-
-/** Weak secrets shipproof.yaml does not allow: the deploy's milestone 3 would refuse them. */
-function weakSecretErrors(config: ResolvedConfig, weak: readonly WeakSecret[]): ConfigError[] {
-  return weak
-    .filter((w) => w.allowed === undefined)
-    .map((w) => new ConfigError(`${describeWeakSecret(w, config.rootDir).replace(/^the/, 'The')}, so it cannot be kept out of the evidence.`, {
-      location: { file: displayPath(process.cwd(), w.file), ...(w.line === undefined ? {} : { line: w.line, column: 1 }) },
-      hint: WEAK_SECRET_HINT,
-    }));
 }
 
 /** A misspelt name under `stateful:` would silently leave a service without its backup. */

@@ -11,7 +11,7 @@ import { composeDefaults, OVERRIDE_FILE_NAMES } from '../compose/project-default
 import { CONFIG_FILE_NAME, defaultAppDir, defaultProjectName, requireComposeFile } from '../config/load.js';
 import { ENGINES, PROJECT_NAME_PATTERN } from '../config/schema.js';
 import { UsageError } from '../errors.js';
-import { writeFileAtomic } from '../evidence/atomic-write.js';
+import { writeGeneratedFile } from '../evidence/generated-file.js';
 
 export interface InitInput {
   /** The folder shipproof.yaml is written to. */
@@ -114,15 +114,13 @@ export async function initProject(opts: InitOptions): Promise<{ path: string; co
     envExampleKeys: await readEnvExamples(compose),
     localEnvKeys: await readLocalEnvNames(compose),
   });
-  try {
-    // Exclusive refuses an existing file in the same step that writes: no window between check and write.
-    await writeFileAtomic(target, content, { exclusive: opts.force !== true });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    throw new UsageError(`${CONFIG_FILE_NAME} already exists in ${rootDir}.`, {
-      hint: 'Edit it by hand, or run `shipproof init --force` to replace it.',
-    });
-  }
+  // shipproof.yaml is the person's from the moment it is written: any existing one needs --force.
+  await writeGeneratedFile(target, content, {
+    syntax: 'person',
+    shown: `${CONFIG_FILE_NAME} in ${rootDir}`,
+    ...(opts.force === undefined ? {} : { force: opts.force }),
+    hint: 'Edit it by hand, or run `shipproof init --force` to replace it.',
+  });
   return { path: target, content };
 }
 

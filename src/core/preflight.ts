@@ -8,6 +8,7 @@ import { CONFIG_FILE_NAME, displayPath, type ResolvedConfig } from '../config/lo
 import { PROJECT_NAME_PATTERN } from '../config/schema.js';
 import { ConfigError, type SourceLocation } from '../errors.js';
 import { envFilePath } from '../probes/env-files.js';
+import { describeWeakSecret, findWeakSecrets, WEAK_SECRET_HINT, type WeakSecret } from '../probes/secret-strength.js';
 
 /** Docker's reference grammar: [registry[:port]/]path[:tag][@digest], path components lowercase. */
 const IMAGE_REFERENCE =
@@ -215,5 +216,17 @@ export async function preflightErrors(config: ResolvedConfig, compose: ComposePr
       }));
     }
   }
+  // Weak secrets: found here, before milestone 1 uploads anything, not first at milestone 3.
+  errors.push(...weakSecretErrors(config, await findWeakSecrets(config, compose)));
   return errors;
+}
+
+/** Weak secrets shipproof.yaml does not allow (`secrets.allowWeak`): the redactor could not keep them out of the evidence. */
+export function weakSecretErrors(config: ResolvedConfig, weak: readonly WeakSecret[]): ConfigError[] {
+  return weak
+    .filter((w) => w.allowed === undefined)
+    .map((w) => new ConfigError(`${describeWeakSecret(w, config.rootDir).replace(/^the/, 'The')}, so it cannot be kept out of the evidence.`, {
+      location: { file: displayPath(process.cwd(), w.file), ...(w.line === undefined ? {} : { line: w.line, column: 1 }) },
+      hint: WEAK_SECRET_HINT,
+    }));
 }

@@ -45,6 +45,8 @@ export interface StepContext {
   log(line: string): void;
   /** Shows text to the operator (redacted by the output layer), never stored in evidence. */
   show(text: string): void;
+  /** --overwrite: replace env files on the server that shipproof did not upload. */
+  overwrite?: boolean;
 }
 
 export interface StepOutcome {

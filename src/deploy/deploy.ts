@@ -22,6 +22,7 @@ import { ROLLBACK_FROM, STEPS, expectedServices, stepByRef } from './steps.js';
 import { guardProblems, ledgerTable } from './guards.js';
 import { changesSincePrevious, releaseSubjects } from '../evidence/release-changes.js';
 import { preflightErrors } from '../core/preflight.js';
+import { refuseForeignEnvFiles } from './env-ownership.js';
 import { throwIfErrors } from '../config/yaml-positions.js';
 import { envFingerprints } from './session.js';
 import { listMountsCommand } from './commands.js';
@@ -297,10 +298,16 @@ function openChanging(o: DeployOptions, mayPull = true): Promise<Session> {
   });
 }
 
+/** Before anything changes: an env file upload would not replace a file shipproof did not write (exit 2). */
+function refuseForeignEnvFilesOf(s: Session): Promise<void> {
+  return refuseForeignEnvFiles({ config: s.config, appDir: s.target.appDir, layout: s.layout, run: (argv, ro) => s.host.exec(argv, ro?.timeoutMs === undefined ? {} : { timeoutMs: ro.timeoutMs }), overwrite: s.overwrite === true });
+}
+
 /** `shipproof deploy`: every milestone in order, stopping at the first failure. */
 export async function deploy(o: DeployOptions): Promise<DeployResult> {
   const s = await openChanging(o);
   try {
+    await refuseForeignEnvFilesOf(s);
     return await withLock(s, o, async (_me, notes, interruptedFound) => {
       const started = new Date();
       if (await alreadyHealthy(s, interruptedFound)) {
@@ -346,6 +353,7 @@ export async function runMilestone(o: DeployOptions & { milestone: string }): Pr
   }
   const s = await openChanging(o);
   try {
+    if (step.number === 2) await refuseForeignEnvFilesOf(s);
     const table = await ledgerTable(s.config, s.target.name, s.release);
     const problems = guardProblems(table, step.number);
     const notes: string[] = [];

@@ -8,6 +8,7 @@
 //   <appDir>/releases/<id>/<env file>    each release's own copy of every env file (0600)
 //   <appDir>/.shipproof/state.json       release history: deployed, healthy, last known good
 //   <appDir>/.shipproof/lock/            the deploy lock (mkdir is atomic), holder in lock/holder.json
+//   <appDir>/.shipproof/uploaded.json    sha256 of each env file shipproof uploaded, by path (0600; env-ownership.ts)
 //   <appDir>/<env file>                  where env files are uploaded and checked (milestone 2); copied into the release
 import { posix } from 'node:path';
 

@@ -46,6 +46,8 @@ export interface DeployOptions extends CreateTargetOptions {
   noSignalHandlers?: boolean;
   /** A deploy that changes nothing writes no evidence record. */
   quietNoop?: boolean;
+  /** Replace env files on the server that shipproof did not upload (src/deploy/env-ownership.ts). */
+  overwrite?: boolean;
 }
 
 export interface SessionOptions {
@@ -83,6 +85,7 @@ export interface Session {
   interrupts: Interrupts;
   /** Published images by service and the id each resolved to on the target (part of the release id). */
   images: Map<string, string | undefined>;
+  overwrite?: boolean;
 }
 
 export function composeFor(s: Pick<Session, 'config' | 'layout' | 'flavor'>, release: string, files?: string[]): ComposeContext {
@@ -156,6 +159,7 @@ export async function openSession(o: DeployOptions, so: SessionOptions = {}): Pr
     policy: transientPolicy(),
     logger: (o.logger ?? createLogger()).child({ project: o.config.project, target: target.name, release: bundle.releaseId }),
     interrupts: new Interrupts(log, o.noSignalHandlers !== true),
+    overwrite: o.overwrite === true,
   };
   try {
     if (so.before) await so.before(partial);
@@ -212,5 +216,6 @@ export function stepContext(s: Session, recorder: CommandRecorder, onTouch: () =
     confirm: s.confirm,
     log: s.log,
     show: s.show,
+    overwrite: s.overwrite === true,
   };
 }

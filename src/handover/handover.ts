@@ -9,7 +9,7 @@ import type { ResolvedConfig } from '../config/load.js';
 import { displayPath, resolveTargetName } from '../config/load.js';
 import { loadCompose } from '../compose/load.js';
 import { resolveBackupSettings, type BackupSettings } from '../backup/settings.js';
-import { writeFileAtomic } from '../evidence/atomic-write.js';
+import { writeGeneratedFile } from '../evidence/generated-file.js';
 import type { LedgerEntry } from '../evidence/ledger.js';
 import { EvidenceStore } from '../evidence/store.js';
 import type { LintReport } from '../lint/lint.js';
@@ -195,13 +195,19 @@ function handoverPath(o: HandoverOptions & { output?: string }): string {
 }
 
 /** Writes HANDOVER.md atomically after the redactor and the fail-closed scan. */
-export async function writeHandover(o: HandoverOptions & { output?: string }): Promise<{ path: string; text: string; facts: HandoverFacts }> {
+export async function writeHandover(o: HandoverOptions & { output?: string; force?: boolean }): Promise<{ path: string; text: string; facts: HandoverFacts }> {
   const facts = await gatherHandover(o);
   const text = redactText(renderHandover(facts));
   assertNoSecrets(text, 'HANDOVER.md');
   const file = handoverPath(o);
-  await writeFileAtomic(file, text);
-  return { path: file, text, facts };
+  // A HANDOVER.md a person wrote (or edited since) is not replaced without --force.
+  const written = await writeGeneratedFile(file, text, {
+    syntax: 'markdown',
+    shown: path.relative(o.cwd, file) || file,
+    ...(o.force === undefined ? {} : { force: o.force }),
+    legacy: (existing) => COVERED_MARKER.test(existing),
+  });
+  return { path: file, text: written.text, facts };
 }
 
 function numberOrNull(v: unknown): number | null {

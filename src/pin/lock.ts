@@ -8,7 +8,7 @@ import { stringify } from 'yaml';
 import { z } from 'zod';
 import { displayPath } from '../config/load.js';
 import { ConfigError } from '../errors.js';
-import { writeFileAtomic } from '../evidence/atomic-write.js';
+import { writeGeneratedFile } from '../evidence/generated-file.js';
 import { assertNoSecrets } from '../redact/index.js';
 import { parseYamlWithSchema } from '../config/yaml-schema.js';
 
@@ -106,12 +106,17 @@ export function pinnedReference(lock: ImageLock, image: string): string | undefi
 }
 
 /** Writes the lock atomically; false (and nothing written) when the file already holds these bytes. */
-export async function writeImageLock(rootDir: string, lock: ImageLock): Promise<{ path: string; changed: boolean }> {
+export async function writeImageLock(rootDir: string, lock: ImageLock, force?: boolean): Promise<{ path: string; changed: boolean }> {
   const file = lockPath(rootDir);
   const text = serializeLock(lock);
   assertNoSecrets(text, LOCK_FILE_NAME);
-  const existing = await readFile(file, 'utf8').catch(() => undefined);
-  if (existing === text) return { path: file, changed: false };
-  await writeFileAtomic(file, text, { mode: 0o644 });
-  return { path: file, changed: true };
+  const { changed } = await writeGeneratedFile(file, text, {
+    syntax: 'yaml',
+    mode: 0o644,
+    shown: LOCK_FILE_NAME,
+    ...(force === undefined ? {} : { force }),
+    // Locks written before the mark existed carry this header line.
+    legacy: (existing) => existing.includes('\n# Written by shipproof; re-run `shipproof pin` instead of editing it.\n'),
+  });
+  return { path: file, changed };
 }

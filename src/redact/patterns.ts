@@ -96,6 +96,9 @@ const PEM_LABEL = String.raw`(?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?`;
 const NL = String.raw`(?:\r?\n|\\(?:r\\)?n)`; // a real newline, or an escaped one inside a JSON string
 
 const SECRET_ASSIGNMENT = 'secret-assignment';
+// A key name where a key starts (also right after a %XX escape, in URL-encoded text), its closing
+// quote as written raw, escaped (\" or \\\") or URL-encoded (%22), and the separator (= : => := %3D %3A).
+const KEY_AND_SEPARATOR = String.raw`(?:(?<![A-Za-z0-9_])|(?<=%[0-9A-Fa-f]{2}))(?<key>[A-Za-z_][A-Za-z0-9_.-]{0,80})(?:\\{0,7}["']|%2[27])?[ \t]*(?:=>|:=|[:=]|%3[AaDd])`;
 
 export const PATTERN_RULES: readonly PatternRule[] = [
   {
@@ -181,9 +184,18 @@ export const PATTERN_RULES: readonly PatternRule[] = [
     id: SECRET_ASSIGNMENT,
     description: 'key=value, key: value or "key": "value" where the key names a secret and the value looks random',
     regex:
-      /(?<![A-Za-z0-9_])(?<key>[A-Za-z_][A-Za-z0-9_.-]{0,80})["']?[ \t]*(?:=>|:=|[:=])[ \t]*(?:"(?<dq>(?:[^"\\\r\n]|\\.){1,4096})"|'(?<sq>[^'\r\n]{1,4096})'|(?<bare>[^\s"'`,;&]{1,4096}))/dg,
+      new RegExp(
+        String.raw`${KEY_AND_SEPARATOR}[ \t]*` +
+          String.raw`(?:"(?<dq>(?:[^"\\\r\n]|\\.){1,4096})"|'(?<sq>[^'\r\n]{1,4096})'` +
+          // Quoted inside an escaped string (a JSON string, a logged command line): api_token=\"…\", =\\\"…\\\"
+          String.raw`|\\{1,7}"(?<eq>(?:[^"\\\r\n]|\\{1,7}[^"\\\r\n]){1,4096})(?=\\{1,7}")` +
+          // URL-encoded quotes: api_token%3D%22…%22
+          String.raw`|%2[27](?<pq>[^\s"'\x60%,;&]{1,4096})%2[27]` +
+          String.raw`|(?<bare>[^\s"'\x60,;&]{1,4096}))`,
+        'dg',
+      ),
     accept: (m) => {
-      const value = m.groups?.dq ?? m.groups?.sq ?? m.groups?.bare ?? '';
+      const value = m.groups?.dq ?? m.groups?.sq ?? m.groups?.eq ?? m.groups?.pq ?? m.groups?.bare ?? '';
       if (isMarker(value) || isVariableReference(value)) return false;
       const verdict = classifyKeyName(m.groups?.key ?? '');
       return verdict.secret && looksLikeSecretValue(value, verdict.digest);
@@ -200,7 +212,7 @@ export const PATTERN_RULES: readonly PatternRule[] = [
 function redactedRange(m: RegExpExecArray): [number, number] {
   const groups = m.indices?.groups;
   if (groups !== undefined) {
-    for (const name of ['secret', 'dq', 'sq', 'bare']) {
+    for (const name of ['secret', 'dq', 'sq', 'eq', 'pq', 'bare']) {
       const range = groups[name];
       if (range !== undefined) return range;
     }
@@ -209,7 +221,7 @@ function redactedRange(m: RegExpExecArray): [number, number] {
 }
 
 // Where a key and its separator start inside a rejected value (`?token=`, `x:password=`).
-const INNER_KEY = /(?<![A-Za-z0-9_])(?<key>[A-Za-z_][A-Za-z0-9_.-]{0,80})["']?[ \t]*(?:=>|:=|[:=])/g;
+const INNER_KEY = new RegExp(KEY_AND_SEPARATOR, 'g');
 const stickyCache = new WeakMap<RegExp, RegExp>();
 
 /**
@@ -223,7 +235,7 @@ function innerMatches(rule: PatternRule, text: string, m: RegExpExecArray, out: 
   let separator = false;
   for (let i = vs; i < ve && !separator; i++) {
     const c = text.charCodeAt(i);
-    separator = c === 0x3d || c === 0x3a; // = or :
+    separator = c === 0x3d || c === 0x3a || (c === 0x25 && /^%3[AaDd]/.test(text.slice(i, i + 3))); // = : %3D %3A
   }
   if (!separator) return;
   let sticky = stickyCache.get(rule.regex);

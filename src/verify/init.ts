@@ -2,7 +2,8 @@
 // the health endpoints, the proxy, the stateful services and the images of the release, each
 // backed by checks shipproof can run; human items for what it cannot observe. The file is a start
 // to edit, written once (never over an existing file).
-import { access, writeFile } from 'node:fs/promises';
+import { access } from 'node:fs/promises';
+import { refuseUnlessOurs, writeGeneratedFile } from '../evidence/generated-file.js';
 import path from 'node:path';
 import type { ResolvedConfig } from '../config/load.js';
 import { loadCompose } from '../compose/load.js';
@@ -149,10 +150,10 @@ const FOOTER = `
 
 /** Writes the file next to shipproof.yaml; refuses to replace one. */
 export async function writeVerifyInit(config: ResolvedConfig, file = path.join(config.rootDir, SETTINGS_FILE_NAME)): Promise<{ path: string; text: string; facts: VerifyInitFacts }> {
-  const exists = await access(file).then(() => true, () => false);
-  if (exists) throw new ConfigError(`${file} exists already; verify init writes a new file only.`, { hint: 'Move it aside (or edit it by hand), then run `shipproof verify init` again.' });
+  // The settings file is the person's from the moment it is written: an existing one is never replaced.
+  await refuseUnlessOurs(file, { syntax: 'person', shown: file, hint: 'Move it aside (or edit it by hand), then run `shipproof verify init` again.' });
   const facts = await verifyInitFacts(config);
   const text = renderVerifyInit(facts);
-  await writeFile(file, text, { flag: 'wx' });
+  await writeGeneratedFile(file, text, { syntax: 'person', shown: file });
   return { path: file, text, facts };
 }

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { ResolvedConfig } from '../config/load.js';
-import { writeFileAtomic } from '../evidence/atomic-write.js';
+import { refuseUnlessOurs, writeGeneratedFile } from '../evidence/generated-file.js';
 import { MAX_OBSERVATION_ITEMS, type CheckResult, type EvidenceStatement, type RecordStatus } from '../evidence/predicate-schema.js';
 import { buildStatement } from '../evidence/statement.js';
 import { assertNoSecrets, redactor, redactText, redactValue } from '../redact/index.js';
@@ -165,26 +165,48 @@ export interface WrittenReport {
   files: { name: string; sha256: string }[];
 }
 
-/** Writes `<base>.md` and `<base>.json` atomically, redacted and checked for secrets first. */
-export async function writeVerificationReport(run: VerifyRun, markdownPath: string, rootDir: string): Promise<WrittenReport> {
-  const jsonPath = markdownPath.replace(/\.md$/i, '') + '.json';
+/** How the report files are checked before they are replaced (shipproof's own, unless --force). */
+export function reportWriteOptions(file: string, force?: boolean): { syntax: 'markdown' | 'json'; shown: string; force?: boolean; legacy: (existing: string) => boolean } {
+  const json = /\.json$/i.test(file);
+  return {
+    syntax: json ? 'json' : 'markdown',
+    shown: path.relative(process.cwd(), file) || file,
+    ...(force === undefined ? {} : { force }),
+    // Reports written before the mark existed.
+    legacy: json ? (t) => t.startsWith(`{\n  "_type": "${VERIFICATION_TYPE}"`) : (t) => /^---\nphase: .*\nverified: /.test(t),
+  };
+}
+
+export function reportJsonPath(markdownPath: string): string {
+  return markdownPath.replace(/\.md$/i, '') + '.json';
+}
+
+/** Refuses (exit 2) before a verify run when a report file there is not shipproof's. */
+export async function checkReportWritable(markdownPath: string, force?: boolean): Promise<void> {
+  for (const f of [markdownPath, reportJsonPath(markdownPath)]) await refuseUnlessOurs(f, reportWriteOptions(f, force));
+}
+
+/** Writes `<base>.md` and `<base>.json` atomically, redacted and checked for secrets first; never over a file a person wrote (unless `force`). */
+export async function writeVerificationReport(run: VerifyRun, markdownPath: string, rootDir: string, force?: boolean): Promise<WrittenReport> {
+  const jsonPath = reportJsonPath(markdownPath);
   const markdown = redactText(renderVerificationMarkdown(run));
   const json = `${JSON.stringify(redactValue(verificationSummary(run), redactor), null, 2)}\n`;
   assertNoSecrets(markdown, 'the verification report (Markdown)');
   assertNoSecrets(json, 'the verification report (JSON)');
   await mkdir(path.dirname(markdownPath), { recursive: true });
-  await writeFileAtomic(markdownPath, markdown);
-  await writeFileAtomic(jsonPath, json);
+  await checkReportWritable(markdownPath, force);
+  const md = (await writeGeneratedFile(markdownPath, markdown, reportWriteOptions(markdownPath, force))).text;
+  const js = (await writeGeneratedFile(jsonPath, json, reportWriteOptions(jsonPath, force))).text;
   const name = (p: string) => {
     const rel = path.relative(rootDir, p);
     return rel.startsWith('..') ? p : rel.split(path.sep).join('/');
   };
   const sha = (s: string) => createHash('sha256').update(s).digest('hex');
-  return { markdownPath, jsonPath, files: [{ name: name(markdownPath), sha256: sha(markdown) }, { name: name(jsonPath), sha256: sha(json) }] };
+  return { markdownPath, jsonPath, files: [{ name: name(markdownPath), sha256: sha(md) }, { name: name(jsonPath), sha256: sha(js) }] };
 }
 
 /** Writes the report files and returns the run's statement; the command records it (src/evidence/record.ts). */
-export async function writeVerification(run: VerifyRun, o: { config: ResolvedConfig; markdownPath: string }): Promise<{ report: WrittenReport; statement: EvidenceStatement }> {
-  const report = await writeVerificationReport(run, o.markdownPath, o.config.rootDir);
+export async function writeVerification(run: VerifyRun, o: { config: ResolvedConfig; markdownPath: string; force?: boolean }): Promise<{ report: WrittenReport; statement: EvidenceStatement }> {
+  const report = await writeVerificationReport(run, o.markdownPath, o.config.rootDir, o.force);
   return { report, statement: verificationStatement(run, report.files) };
 }

@@ -1,6 +1,7 @@
 // A recording fake target: every argv (and its stdin) is recorded; replies are canned by rules,
 // with a small in-memory server behind the commands shipproof's own bookkeeping uses (files put
 // and read, the lock folder, symlinks), so deploy decisions are tested without Docker or SSH.
+import { createHash } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { BaseTarget } from '../../src/targets/base-target.js';
 import type { CommandEnd, SpawnOptions, SpawnedCommand, TargetKind } from '../../src/targets/target.js';
@@ -55,6 +56,10 @@ export class FakeTarget extends BaseTarget {
         return {};
       case 'shipproof-read':
         return { stdout: this.files.get(a[0]!) ?? '' };
+      case 'shipproof-hash': {
+        const content = this.files.get(a[0]!);
+        return { stdout: content === undefined ? 'absent\n' : `${createHash('sha256').update(content).digest('hex')}  ${a[0]}\n` };
+      }
       case 'shipproof-lock':
         if (this.dirs.has(a[0]!)) return { exitCode: 17 };
         this.dirs.add(a[0]!);

@@ -94,7 +94,7 @@ describe('initProject on the seed 001 stack', () => {
     await writeFile(path.join(cwd, 'shipproof.yaml'), 'project: mine\n');
     const error = await initProject({ cwd }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(UsageError);
-    expect((error as UsageError).message).toBe(`shipproof.yaml already exists in ${cwd}.`);
+    expect((error as UsageError).message).toBe(`shipproof.yaml in ${cwd} exists already: shipproof does not replace it.`);
     expect((error as UsageError).hint).toBe('Edit it by hand, or run `shipproof init --force` to replace it.');
     expect(await readFile(path.join(cwd, 'shipproof.yaml'), 'utf8')).toBe('project: mine\n');
 

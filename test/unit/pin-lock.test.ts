@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadCompose } from '../../src/compose/load.js';
 import { parseImageInspect } from '../../src/docker/parse.js';
 import { ConfigError } from '../../src/errors.js';
+import { withGeneratedMark } from '../../src/evidence/generated-file.js';
 import { compareLock } from '../../src/pin/check.js';
 import { interpolate, isDigestPinned, parseImageRef } from '../../src/pin/image-ref.js';
 import { parseLock, pinnedReference, readImageLock, serializeLock, writeImageLock, type ImageLock } from '../../src/pin/lock.js';
@@ -77,7 +78,7 @@ describe('the lock file', () => {
     mkdirSync(dir);
     expect((await writeImageLock(dir, lock)).changed).toBe(true);
     expect((await writeImageLock(dir, lock)).changed).toBe(false);
-    expect(readFileSync(join(dir, 'shipproof.lock'), 'utf8')).toBe(text);
+    expect(readFileSync(join(dir, 'shipproof.lock'), 'utf8')).toBe(withGeneratedMark(text, 'yaml'));
     const read = await readImageLock(dir);
     expect(read === undefined ? undefined : pinnedReference(read, 'caddy:2.8')).toBe(`caddy:2.8@${D1}`);
   });

@@ -26,7 +26,7 @@ function shape(v: unknown): unknown {
 
 describe('JSON output under redaction (property test)', () => {
   const nasty = ['"', '\\', '\\"', '\n', '\r\n', '\t', '\\n', ':', '=', ' ', "'", '${', '}', '\u2028', '{', '[', ','];
-  const keys = ['password', 'token', 'db_password', 'note', 'cmd', 'MYSQL_PWD', 'url', 'api_key', 'x'];
+  const keys = ['password', 'token', 'db_password', 'note', 'cmd', 'MYSQL_PWD', 'url', 'api_key', 'api_token', 'x'];
 
   it('JSON.parse of redacted output has the same shape, for 400 random documents with planted secrets', () => {
     const rnd = prng(0x10);
@@ -42,7 +42,7 @@ describe('JSON output under redaction (property test)', () => {
           const c = rnd();
           if (c < 0.35) parts.push(pick(nasty));
           else if (c < 0.5) parts.push(secret);
-          else if (c < 0.65) parts.push(`${pick(keys)}=${pick(['', '"', '\\"'])}${randomString(rnd, 12 + Math.floor(rnd() * 12))}${pick(['', '"', '\\"'])}`);
+          else if (c < 0.65) parts.push(`${pick(keys)}=${pick(['', '"', '\\"', '\\\\\\"', '%22'])}${randomString(rnd, 12 + Math.floor(rnd() * 12))}${pick(['', '"', '\\"', '\\\\\\"', '%22'])}`);
           else if (c < 0.75) parts.push(`${pick(keys)}: "${randomString(rnd, 20)}\\"`);
           else if (c < 0.82) parts.push('MYSQL_PWD="${MARIADB_ROOT_PASSWORD:-$MYSQL_ROOT_PASSWORD}" mariadb');
           else parts.push(randomString(rnd, 1 + Math.floor(rnd() * 10)));
@@ -136,5 +136,44 @@ describe('secretWeakness', () => {
   it('accepts a strong value and a variable reference', () => {
     expect(secretWeakness('DB_PASSWORD', 'Zk3q9XvB7mPq2LwT8rN5', names)).toBeUndefined();
     expect(secretWeakness('DB_PASSWORD', '${DB_PASSWORD}', names)).toBeUndefined();
+  });
+});
+
+describe('a secret assignment quoted inside an escaped or encoded string', () => {
+  const token = 'Zk3q9XvB7mPq2LwT8rN5';
+  const r = new Redactor();
+  it.each([
+    ['JSON-escaped, as a logged command line shows it', `curl -d api_token=\\"${token}\\" https://h.example/x`],
+    ['escaped twice (a JSON string inside a JSON string)', `api_token=\\\\\\"${token}\\\\\\"`],
+    ['an escaped JSON object inside a string', `{\\"api_token\\": \\"${token}\\", \\"page\\": 2}`],
+    ['URL-encoded value quotes', `api_token=%22${token}%22`],
+    ['URL-encoded all through', `cmd%3Dcurl%20-d%20api_token%3D%22${token}%22`],
+    ['URL-encoded JSON', `%7B%22api_token%22%3A%22${token}%22%7D`],
+    ['inside a rejected candidate', `cmd="sh -c 'run --x api_token=\\"${token}\\"'"`],
+  ])('%s', (_what, line) => {
+    const out = r.redact(line).text;
+    expect(out).not.toContain(token);
+    expect(out).toContain('[REDACTED:secret-assignment]');
+  });
+
+  it('keeps the escapes around the value, so the escaped string still reads back', () => {
+    expect(r.redact(`api_token=\\"${token}\\" next`).text).toBe('api_token=\\"[REDACTED:secret-assignment]\\" next');
+  });
+
+  it('in serialised JSON (the raw, escaped and twice-escaped forms): parses to the same shape, the token gone', () => {
+    for (const cmd of [`api_token="${token}"`, `api_token=\\"${token}\\"`, `run -e 'api_token=\\\\\\"${token}\\\\\\"'`, JSON.stringify({ api_token: token })]) {
+      const doc = { argv: ['sh', '-c', cmd], nested: { log: JSON.stringify({ cmd }) } };
+      const text = redactedJson(doc, 2, r);
+      const parsed = JSON.parse(text) as typeof doc;
+      expect(shape(parsed)).toEqual(shape(doc));
+      expect(text).not.toContain(token);
+      expect(redactedJson(parsed, 2, r)).toBe(text);
+    }
+  });
+
+  it('still leaves ordinary escaped values and variable references alone', () => {
+    for (const line of ['page=\\"2\\" sort=\\"name\\"', 'api_token=\\"$API_TOKEN\\"', 'MYSQL_PWD=\\"${MARIADB_ROOT_PASSWORD:-$MYSQL_ROOT_PASSWORD}\\" mariadb', 'name%3D%22web%22']) {
+      expect(r.redact(line).text).toBe(line);
+    }
   });
 });

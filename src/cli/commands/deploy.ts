@@ -22,6 +22,7 @@ interface ChangeFlags {
   lockWait?: string;
   message?: string;
   quietNoop?: boolean;
+  overwrite?: boolean;
 }
 
 function addChangeFlags(cmd: Command): Command {
@@ -49,6 +50,7 @@ async function options(ctx: CommandContext, flags: ChangeFlags): Promise<DeployO
     ...(flags.force ? { forceReason: flags.force } : {}),
     ...(lockWaitMs !== undefined ? { lockWaitMs } : {}),
     ...(flags.message ? { message: flags.message } : {}),
+    ...(flags.overwrite ? { overwrite: true } : {}),
     log: (line) => ctx.out.note(line),
     show: (text) => ctx.out.note(text),
     logger: createLogger(ctx.options.logFile),
@@ -120,10 +122,12 @@ async function printPlan(ctx: CommandContext, only?: string): Promise<void> {
   );
 }
 
+const OVERWRITE_HELP = 'replace env files on the server that shipproof did not upload (or that were changed there)';
+
 export function registerDeploy(program: Command): void {
   addChangeFlags(
     program.command('deploy').description('run every milestone in order on the target; roll back automatically when a gate fails'),
-  ).option('--quiet-noop', 'write no evidence record when nothing changed').action(async (flags: ChangeFlags, cmd: Command) => {
+  ).option('--quiet-noop', 'write no evidence record when nothing changed').option('--overwrite', OVERWRITE_HELP).action(async (flags: ChangeFlags, cmd: Command) => {
     const ctx = contextOf(cmd);
     if (flags.dryRun) return printPlan(ctx);
     await runAndReport(ctx, { ...(await options(ctx, flags)), ...(flags.quietNoop ? { quietNoop: true } : {}) }, deploy);
@@ -134,7 +138,8 @@ export function registerDeploy(program: Command): void {
       .command('run')
       .description('run one milestone, guarded by passing evidence of the earlier ones')
       .argument('<milestone>', `number or id: ${MILESTONES.map((m) => m.id).join(', ')}`)
-      .option('--force <reason>', 'run although earlier milestones lack passing evidence (the reason is recorded)'),
+      .option('--force <reason>', 'run although earlier milestones lack passing evidence (the reason is recorded)')
+      .option('--overwrite', OVERWRITE_HELP),
   ).action(async (milestone: string, flags: ChangeFlags, cmd: Command) => {
     const ctx = contextOf(cmd);
     if (flags.dryRun) return printPlan(ctx, milestone);

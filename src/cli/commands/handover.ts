@@ -10,7 +10,8 @@ export function registerHandover(program: Command): void {
     .description('write HANDOVER.md from the evidence ledger, lint and the image lock: where things stand, how to operate, what to watch, what is next')
     .option('-o, --output <file>', 'where to write it (default: handover.path in shipproof.verify.yaml, else HANDOVER.md next to shipproof.yaml)')
     .option('--settings <file>', 'the must-haves and lint settings file (default: shipproof.verify.yaml next to shipproof.yaml)')
-    .action(async (o: { output?: string; settings?: string }, cmd: Command) => {
+    .option('--force', 'replace the file even if shipproof did not write it (or it was edited since)')
+    .action(async (o: { output?: string; settings?: string; force?: boolean }, cmd: Command) => {
       const ctx = contextOf(cmd);
       const { options, out } = ctx;
       const config = await loadCommandConfig(ctx);
@@ -24,6 +25,7 @@ export function registerHandover(program: Command): void {
         ...(options.config === undefined ? {} : { configFlag: options.config }),
         commands: root.commands.map((c) => c.name()),
         ...(o.output === undefined ? {} : { output: o.output }),
+        ...(o.force === undefined ? {} : { force: o.force }),
       });
       const f = written.facts;
       const here = f.standing.find((x) => x.target === f.target.name);

@@ -17,7 +17,8 @@ export function registerPin(program: Command): void {
     .command('pin')
     .description(`resolve every compose image to its digest on the target and write ${LOCK_FILE_NAME}; --check compares the lock with the compose files`)
     .option('--check', `change nothing: exit 1 when ${LOCK_FILE_NAME} and the compose files disagree`)
-    .action(async (o: { check?: boolean }, cmd: Command) => {
+    .option('--force', `replace ${LOCK_FILE_NAME} even if shipproof did not write it (or it was edited since)`)
+    .action(async (o: { check?: boolean; force?: boolean }, cmd: Command) => {
       const ctx = contextOf(cmd);
       const { options, out } = ctx;
       const config = await loadCommandConfig(ctx);
@@ -52,7 +53,7 @@ export function registerPin(program: Command): void {
         process.exitCode = ExitCode.checkFailed;
         return;
       }
-      const written = await writeImageLock(config.rootDir, result.lock);
+      const written = await writeImageLock(config.rootDir, result.lock, o.force);
       out.result(() => {
         const rows = [['IMAGE', 'SERVICES', 'SOURCE', 'PINNED']];
         for (const i of result.lock?.images ?? []) rows.push([i.image, i.services.join(','), i.source, i.pinned]);

@@ -4,7 +4,7 @@ import { resolveTargetName } from '../../config/load.js';
 import { operatorName } from '../../evidence/statement.js';
 import { ExitCode } from '../../errors.js';
 import { recordEvidence } from '../../evidence/record.js';
-import { writeVerification } from '../../verify/report.js';
+import { checkReportWritable, writeVerification } from '../../verify/report.js';
 import { loadProjectSettings } from '../../verify/settings.js';
 import { defaultReportPath, requireMustHaves, runVerify } from '../../verify/verify.js';
 import { writeVerifyInit } from '../../verify/init.js';
@@ -38,13 +38,17 @@ export function registerVerify(program: Command): void {
     .option('--must-haves <file>', 'the must-haves file (default: shipproof.verify.yaml next to shipproof.yaml)')
     .option('-o, --output <file>', 'where to write the Markdown report; the JSON goes next to it (default: <verify.output>/<phase>.md)')
     .option('--strict', 'exit 1 for human_needed too, not only for gaps_found')
-    .action(async (o: { mustHaves?: string; output?: string; strict?: boolean }, cmd: Command) => {
+    .option('--force', 'replace report files even if shipproof did not write them (or they were edited since)')
+    .action(async (o: { mustHaves?: string; output?: string; strict?: boolean; force?: boolean }, cmd: Command) => {
       const ctx = contextOf(cmd);
       const { options, out } = ctx;
       const config = await loadCommandConfig(ctx);
       const settings = await loadProjectSettings({ rootDir: config.rootDir, cwd: options.cwd, ...(o.mustHaves === undefined ? {} : { file: o.mustHaves }) });
       const spec = requireMustHaves(settings);
       const target = resolveTargetName(config, options.target);
+      const markdownPath = o.output === undefined ? defaultReportPath(config, spec) : path.resolve(options.cwd, o.output);
+      // A report path that holds a person's file is refused before the run, not after it.
+      await checkReportWritable(markdownPath, o.force);
       const progress = new Progress(out, `verifying ${spec.phase} against ${target.name}`, options.json);
       const run = await runVerify({
         config,
@@ -54,8 +58,7 @@ export function registerVerify(program: Command): void {
         acceptNewHostKey: options.acceptNewHostKey,
         operator: operatorName(),
       }).finally(() => progress.stop());
-      const markdownPath = o.output === undefined ? defaultReportPath(config, spec) : path.resolve(options.cwd, o.output);
-      const { report, statement } = await writeVerification(run, { config, markdownPath });
+      const { report, statement } = await writeVerification(run, { config, markdownPath, ...(o.force === undefined ? {} : { force: o.force }) });
       const { entry } = await recordEvidence(statement, { config });
       const v = run.verdict;
       out.result(

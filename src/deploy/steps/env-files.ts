@@ -9,6 +9,7 @@ import { copyPrivateFileCommand } from '../commands.js';
 import type { Step, StepOutcome } from '../context.js';
 import { putFileCommand } from '../../targets/file-commands.js';
 import { meta } from './shared.js';
+import { fileHashCommand, foreignEnvFileError, mayReplace, parseHash, parseUploaded, readUploadedCommand, recordUploaded, writeUploadedCommand } from '../env-ownership.js';
 
 async function sha256File(path: string): Promise<string> {
   const h = createHash('sha256');
@@ -26,7 +27,10 @@ export const envFilesPresent: Step = {
         ...(e.source
           ? [
               { argv: ['sha256sum', '--', path], note: `compare with ${e.source}` },
+              { argv: readUploadedCommand(ctx.layout), note: 'what shipproof uploaded before', when: 'when it differs' },
+              { argv: fileHashCommand(path), note: 'replaced only if shipproof uploaded it and it is unchanged (or --overwrite)', when: 'when it differs' },
               { argv: putFileCommand(path, 0o600, true), note: `stdin: ${e.source}`, when: 'when it differs' },
+              { argv: writeUploadedCommand(ctx.layout), note: 'stdin: the sha256 of each env file uploaded, by path', when: 'after an upload' },
             ]
           : []),
         { argv: envFileCommand(path) },
@@ -48,8 +52,18 @@ export const envFilesPresent: Step = {
         const remote = await ctx.run(['sha256sum', '--', path], { timeoutMs: 30_000, read: true });
         // Compared in memory only; neither hash is recorded (a bare hash of a secret file is not evidence).
         if (remote.exitCode !== 0 || remote.stdout.split(' ')[0] !== local) {
+          // The deploy refused a file shipproof did not write before it started; this is the same rule under the lock.
+          if (ctx.overwrite !== true) {
+            const recorded = parseUploaded((await ctx.run(readUploadedCommand(ctx.layout), { timeoutMs: 30_000, read: true })).stdout);
+            const existing = parseHash((await ctx.run(fileHashCommand(path), { timeoutMs: 30_000, read: true })).stdout);
+            if (!mayReplace(existing, recorded.get(path))) {
+              problems.push(foreignEnvFileError(e.path, path).message);
+              continue;
+            }
+          }
           await ctx.confirm(`upload ${e.path} (mode 0600) to ${path}`);
           await ctx.host.putStream(createReadStream(e.source), path, { mode: 0o600, mkdirs: true });
+          await recordUploaded(ctx.layout, ctx.run, new Map([[path, local]]));
           observations[`file${i}.uploaded`] = true;
         } else {
           observations[`file${i}.uploaded`] = false;
