@@ -70,7 +70,7 @@ describe('input that must fail early (items 8-11)', () => {
   it('a merge-key bomb in compose.yaml: exit 2 at file:line, for check and deploy, without connecting', async () => {
     const dir = project({ 'shipproof.yaml': withCounter(), 'compose.yaml': mergeBomb });
     for (const args of [['check'], ['deploy', '--yes'], ['plan']]) {
-      const r = await runCli(args, { cwd: dir, timeoutMs: 30_000 });
+      const r = await runCli(args, { cwd: dir, timeoutMs: 120_000 });
       expectBadInput(r, /compose\.yaml:\d+:\d+: .*aliases expand/);
     }
     expect(counter.connections()).toBe(0);
@@ -78,8 +78,8 @@ describe('input that must fail early (items 8-11)', () => {
 
   it('billion laughs in shipproof.yaml: exit 2 at file:line; with --json the error is JSON', async () => {
     const dir = project({ 'shipproof.yaml': laughs('x-'), 'compose.yaml': COMPOSE });
-    expectBadInput(await runCli(['check'], { cwd: dir, timeoutMs: 30_000 }), /shipproof\.yaml:\d+:\d+: .*billion laughs/);
-    const j = await runCli(['--json', 'check'], { cwd: dir, timeoutMs: 30_000 });
+    expectBadInput(await runCli(['check'], { cwd: dir, timeoutMs: 120_000 }), /shipproof\.yaml:\d+:\d+: .*billion laughs/);
+    const j = await runCli(['--json', 'check'], { cwd: dir, timeoutMs: 120_000 });
     expect(j.code).toBe(2);
     const parsed = JSON.parse(j.stderr) as { error: { code: string; location: string } };
     expect(parsed.error.location).toMatch(/^shipproof\.yaml:\d+:\d+$/);
@@ -94,9 +94,9 @@ describe('input that must fail early (items 8-11)', () => {
 
   it('billion laughs in shipproof.verify.yaml: exit 2 at file:line', async () => {
     const dir = project({ 'shipproof.yaml': withCounter(), 'compose.yaml': COMPOSE, 'shipproof.verify.yaml': laughs('x-') });
-    const r = await runCli(['lint'], { cwd: dir, timeoutMs: 30_000 });
+    const r = await runCli(['lint'], { cwd: dir, timeoutMs: 120_000 });
     if (r.code !== 2) {
-      const v = await runCli(['verify'], { cwd: dir, timeoutMs: 30_000 });
+      const v = await runCli(['verify'], { cwd: dir, timeoutMs: 120_000 });
       expectBadInput(v, /shipproof\.verify\.yaml:\d+:\d+/);
     } else expectBadInput(r, /shipproof\.verify\.yaml:\d+:\d+/);
     expect(counter.connections()).toBe(0);
@@ -105,9 +105,9 @@ describe('input that must fail early (items 8-11)', () => {
   it('a compose file over the size limit is refused at once, and a deeply nested one too', async () => {
     const big = `services:\n  web:\n    image: shipproof-offline/busybox:1.35\n    labels:\n${'      # padding padding padding padding padding padding padding padding\n'.repeat(90_000)}`;
     const dir = project({ 'shipproof.yaml': withCounter(), 'compose.yaml': big });
-    expectBadInput(await runCli(['check'], { cwd: dir, timeoutMs: 30_000 }), /compose\.yaml:1:1: .*up to 5\.0 MB/);
+    expectBadInput(await runCli(['check'], { cwd: dir, timeoutMs: 120_000 }), /compose\.yaml:1:1: .*up to 5\.0 MB/);
     const deep = project({ 'shipproof.yaml': withCounter(), 'compose.yaml': `services:\n  web:\n    image: x\n    labels: ${'['.repeat(5000)}${']'.repeat(5000)}\n` });
-    expectBadInput(await runCli(['check'], { cwd: deep, timeoutMs: 30_000 }), /compose\.yaml:\d+:\d+: .*(deeper|nests)/);
+    expectBadInput(await runCli(['check'], { cwd: deep, timeoutMs: 120_000 }), /compose\.yaml:\d+:\d+: .*(deeper|nests)/);
   });
 
   it('an unwritable --log-file is exit 2 with a message, no stack', async () => {
