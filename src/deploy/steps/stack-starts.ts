@@ -1,43 +1,29 @@
 // Milestone 6: the stack starts from the stable live folder (backup-before-apply first for a
 // changing stateful service). The record says per service what compose was to do and what it did.
-import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { ensureFreshBackup, resolveBackupSettings } from '../../backup/index.js';
-import { composeConfigHashCommand, composeResolvedConfigCommand, composeUpCommand, inspectContainersCommand, projectContainerIdsCommand } from '../../docker/commands.js';
+import { composeConfigHashCommand, composeUpCommand, inspectContainersCommand, projectContainerIdsCommand } from '../../docker/commands.js';
 import { readContainers } from '../../probes/stack.js';
 import { describeComposeFailure } from '../../docker/compose-error.js';
 import { switchLinkCommand } from '../commands.js';
 import type { Step, StepContext, StepOutcome } from '../context.js';
-import { describeChanges, observedChanges, parseConfigHashes, planServices } from '../service-plan.js';
+import { describeChanges, observedChanges, parseConfigHashes, planServices, type ServiceChange } from '../service-plan.js';
 import { upsertRelease } from '../state.js';
 import { cutOverChanged, stepHook, stepPlan } from './cutover.js';
 import { expectedServices, explainContainers, explainPlan, meta, probeContext, statefulServices, statePut } from './shared.js';
 
 export const UP_TIMEOUT_MS = 15 * 60_000;
 
-/** Resolved compose definitions per service (in memory only: they may hold env values). */
-async function serviceDefinitions(ctx: StepContext, release: string, files?: string[]): Promise<Map<string, string> | undefined> {
-  const composeCtx = files ? { ...ctx.composeFor(release), files: files.map((f) => posix.join(ctx.layout.releaseDir(release), f)) } : ctx.composeFor(release);
-  const r = await ctx.run(composeResolvedConfigCommand(composeCtx), { timeoutMs: 60_000, read: true });
-  if (r.exitCode !== 0) return undefined;
-  const doc = parseYaml(r.stdout) as { services?: Record<string, unknown> };
-  // Paths inside the release folder differ between releases by name only: compare them as one.
-  const dir = ctx.layout.releaseDir(release);
-  return new Map(Object.entries(doc.services ?? {}).map(([k, v]) => [k, createHash('sha256').update(JSON.stringify(v).split(dir).join('<release>')).digest('hex')]));
-}
-
 /**
- * Backup-before-apply: the stateful services whose definition (image, volumes, command,
- * environment) changes with this release need a fresh backup first, by the configured policy.
+ * Backup-before-apply: the stateful services this release recreates (compose's config hash or
+ * the image differs: the same plan that decides what compose does) need a fresh backup first,
+ * by the configured policy. Without a readable plan every stateful service counts as changing.
  */
-async function backupBeforeApply(ctx: StepContext): Promise<StepOutcome | undefined> {
+async function backupBeforeApply(ctx: StepContext, planned: readonly ServiceChange[] | undefined): Promise<StepOutcome | undefined> {
   const current = ctx.state().current;
   const stateful = statefulServices(ctx);
   if (current === undefined || current === ctx.release || stateful.length === 0) return undefined;
-  const before = await serviceDefinitions(ctx, current, ctx.state().releases.find((r) => r.id === current)?.composeFiles);
-  const after = await serviceDefinitions(ctx, ctx.release);
-  const changed = stateful.filter((svc) => before === undefined || after === undefined || before.get(svc) !== after.get(svc));
+  const changed = stateful.filter((svc) => planned === undefined || planned.some((p) => p.service === svc && p.action === 'recreated'));
   if (changed.length === 0) return undefined;
   const settings = resolveBackupSettings(ctx.config);
   ctx.log(`stateful service(s) changing: ${changed.join(', ')}; backup-before-apply policy ${settings.beforeApply}`);
@@ -68,12 +54,14 @@ export const stackStarts: Step = {
   ...meta(6),
   changes: true,
   plan: (ctx) => [
-    ...(statefulServices(ctx).length ? [{ argv: composeResolvedConfigCommand(ctx.composeFor(ctx.release)), note: 'backup-before-apply: does a stateful service change? (output never shown or stored)', when: 'when another release is current' }] : []),
+    statePut(ctx),
     { argv: switchLinkCommand(posix.join('releases', ctx.release), ctx.layout.live), note: 'compose runs from this stable folder' },
     { argv: projectContainerIdsCommand(ctx.config.project) },
     { argv: inspectContainersCommand(['<ids of the project containers>']), serverOnly: true },
-    { argv: composeConfigHashCommand(ctx.composeLive(ctx.release)), note: 'per service: unchanged / recreated / started / removed' },
-    statePut(ctx),
+    {
+      argv: composeConfigHashCommand(ctx.composeLive(ctx.release)),
+      note: `per service: unchanged / recreated / started / removed${statefulServices(ctx).length ? `; a recreated stateful service (${statefulServices(ctx).join(', ')}) needs a fresh backup first (backup-before-apply)` : ''}`,
+    },
     ...stepPlan(ctx).commands,
     { argv: composeUpCommand(ctx.composeLive(ctx.release), { noBuild: true }), note: ['services cut over above are up to date by now', ...stepPlan(ctx).recreated].join('; ') },
     { argv: projectContainerIdsCommand(ctx.config.project) },
@@ -82,11 +70,10 @@ export const stackStarts: Step = {
   ],
   async run(ctx) {
     await ctx.confirm(`start release ${ctx.release} (compose up) on ${ctx.host.description}`);
-    const guard = await backupBeforeApply(ctx);
-    if (guard?.status === 'fail') return guard;
     const rec = ctx.state().releases.find((r) => r.id === ctx.release);
     if (rec) await ctx.saveState(upsertRelease(ctx.state(), { ...rec, status: 'deploying' }));
     ctx.touchStack();
+    // The config hash must be computed from the live folder the containers were created from.
     await ctx.run(switchLinkCommand(posix.join('releases', ctx.release), ctx.layout.live));
     const pctx = probeContext(ctx);
     const before = await readContainers(pctx);
@@ -94,6 +81,12 @@ export const stackStarts: Step = {
     const imageIds = Object.fromEntries(Object.entries(rec?.images ?? {}).map(([k, v]) => [k, v.id]));
     const planned = hashes.exitCode === 0 ? planServices(parseConfigHashes(hashes.stdout), before, imageIds) : [];
     for (const line of describeChanges(planned)) ctx.log(`  plan: ${line}`);
+    // Nothing has changed on the stack yet: a refused backup leaves every container as it was.
+    const guard = await backupBeforeApply(ctx, hashes.exitCode === 0 ? planned : undefined);
+    if (guard?.status === 'fail') {
+      const refused: StepOutcome = { ...guard, observations: { ...guard.observations, planned: describeChanges(planned) } };
+      return refused;
+    }
     const cut = await cutOverChanged(stepHook(ctx), planned.filter((p) => p.action === 'recreated').map((p) => p.service));
     if (cut.failed) return { status: 'fail', reason: `cut-over of ${cut.failed}`, observations: { planned: describeChanges(planned), cutover: cut.lines } };
     const r = await ctx.run(composeUpCommand(ctx.composeLive(ctx.release), { noBuild: true }), { timeoutMs: UP_TIMEOUT_MS });
