@@ -63,7 +63,37 @@ export function caddyReloadFileCommand(proxy: string, configPath: string, adapte
   return ['docker', 'exec', proxy, 'caddy', 'reload', '--config', configPath, '--adapter', adapter, '--force'];
 }
 
-/** TCP sockets of the container's network namespace, read from inside it (cat exists in nearly every image). */
-export function tcpTableCommand(container: string): string[] {
-  return ['docker', 'exec', container, 'cat', '/proc/net/tcp', '/proc/net/tcp6'];
+/**
+ * Caddy re-opens its listening sockets on every config reload (SO_REUSEPORT) and closes the old
+ * ones; Linux resets the connections still queued on a closed one unless tcp_migrate_req hands
+ * them to the new socket. A per-network-namespace setting: this reads the proxy's own.
+ */
+export const TCP_MIGRATE_REQ = '/proc/sys/net/ipv4/tcp_migrate_req';
+
+export function listenerMigrationReadCommand(proxy: string): string[] {
+  return ['docker', 'exec', proxy, 'cat', TCP_MIGRATE_REQ];
+}
+
+/**
+ * Turns it on in the proxy's network namespace only, from a throwaway container of the proxy's
+ * own image (no pull) joined to that namespace; `systempaths=unconfined` makes /proc/sys writable
+ * there, without --privileged.
+ */
+export function listenerMigrationEnableCommand(proxy: string, image: string): string[] {
+  return ['docker', 'run', '--rm', '--pull', 'never', '--network', `container:${proxy}`, '--security-opt', 'systempaths=unconfined', '--entrypoint', 'sh', image, '-c', `echo 1 > ${TCP_MIGRATE_REQ}`];
+}
+
+// GET <admin>/reverse_proxy/upstreams from inside the proxy: wget (the official Alpine image),
+// curl, or bash's /dev/tcp (Debian-based images without either). A fixed script; the address is
+// passed as arguments.
+const UPSTREAMS_SCRIPT = [
+  'u="http://$1:$2/reverse_proxy/upstreams"',
+  'if command -v wget >/dev/null 2>&1; then exec wget -qO- "$u"; fi',
+  'if command -v curl >/dev/null 2>&1; then exec curl -fsS "$u"; fi',
+  `exec bash -c 'exec 3<>"/dev/tcp/$0/$1" && printf "GET /reverse_proxy/upstreams HTTP/1.0\\r\\nHost: %s:%s\\r\\n\\r\\n" "$0" "$1" >&3 && cat <&3' "$1" "$2"`,
+].join('\n');
+
+/** Caddy's view of its upstreams: address, requests in flight to it (num_requests), fails. */
+export function caddyUpstreamsCommand(proxy: string, host: string, port: number | string): string[] {
+  return ['docker', 'exec', proxy, 'sh', '-c', UPSTREAMS_SCRIPT, 'sh', host, String(port)];
 }

@@ -1,4 +1,4 @@
-// What the cut-over reads from `docker container inspect` and from a container's TCP table. Pure.
+// What the cut-over reads from `docker container inspect`. Pure.
 import { parseContainerInspect, type ContainerInfo } from '../docker/parse.js';
 
 export interface RunningContainer extends ContainerInfo {
@@ -28,21 +28,4 @@ export function addressSeenBy(container: RunningContainer, proxy: RunningContain
     if (proxy.addresses[net] !== undefined) return ip;
   }
   return undefined;
-}
-
-/**
- * Established TCP connections whose local port is `port` (requests the container is serving or
- * keep-alive connections to it), from `cat /proc/net/tcp /proc/net/tcp6`.
- */
-export function establishedOnPort(table: string, port: number): number {
-  const hex = port.toString(16).toUpperCase().padStart(4, '0');
-  let n = 0;
-  for (const line of table.split('\n')) {
-    const f = line.trim().split(/\s+/);
-    // sl local_address rem_address st ...
-    if (f.length < 4 || !/^\d+:$/.test(f[0]!)) continue;
-    const localPort = f[1]!.split(':')[1];
-    if (localPort === hex && f[3] === '01') n++;
-  }
-  return n;
 }

@@ -14,7 +14,9 @@ import {
   scaleUpCommand,
   serviceContainerIdsCommand,
   stopContainersCommand,
-  tcpTableCommand,
+  caddyUpstreamsCommand,
+  listenerMigrationEnableCommand,
+  listenerMigrationReadCommand,
 } from './commands.js';
 import type { MethodDecision } from './classify.js';
 import type { GateProbe, GateSettings, ServiceFacts } from './types.js';
@@ -46,6 +48,9 @@ export const ph = {
   new: (s: string) => `<new ${s} containers>`,
   proxy: '<proxy container>',
   proxyConfig: '<proxy config file>',
+  proxyImage: '<proxy image id>',
+  adminHost: '<admin host>',
+  adminPort: '<admin port>',
   count: '<old count + replicas>',
   grace: '<drain time left, s>',
   address: '<new container address>',
@@ -94,13 +99,15 @@ export function planServiceCutover(i: PlanInput): ServicePlan {
     c.push({ argv: serviceContainerIdsCommand(project, i.proxyService!), note: 'the proxy' });
     c.push({ argv: inspectCommand([ph.proxy]), note: 'its config file and networks' });
     c.push({ argv: caddyAdaptCommand(ph.proxy, ph.proxyConfig), note: 'its running config as JSON, kept in memory only' });
-    c.push({ argv: caddyLoadStdinCommand(ph.proxy), note: `stdin: that config with ${target} pinned to the old containers' addresses (graceful reload)` });
+    c.push({ argv: listenerMigrationReadCommand(ph.proxy), note: 'does Linux hand connections queued on a closing listener to the new one (Caddy re-binds on each reload)?' });
+    c.push({ argv: listenerMigrationEnableCommand(ph.proxy, ph.proxyImage), note: "only when that is 0: tcp_migrate_req=1 in the proxy's network namespace only" });
+    c.push({ argv: caddyLoadStdinCommand(ph.proxy), note: `stdin: that config with ${target} pinned to the old containers' addresses, grace_period ${drainS} s unless set (graceful reload)` });
   }
   c.push({ argv: scaleUpCommand(i.compose, s, ph.count), note: `${i.service.replicas} new container(s) beside the old` });
   gate();
   if (proxied) {
-    c.push({ argv: caddyLoadStdinCommand(ph.proxy), note: `stdin: the config with ${s}:${i.service.proxiedPort} pinned to the new containers' addresses (graceful reload)` });
-    c.push({ argv: tcpTableCommand(ph.old(s)), note: `each old container, every 0.5 s until no connection is open on port ${i.service.proxiedPort}, up to ${drainS} s` });
+    c.push({ argv: caddyLoadStdinCommand(ph.proxy), note: `stdin: the config with ${s}:${i.service.proxiedPort} pinned to the new containers' addresses, the old ones kept in a route no request matches so their requests stay counted (graceful reload)` });
+    c.push({ argv: caddyUpstreamsCommand(ph.proxy, ph.adminHost, ph.adminPort), note: `Caddy's admin API, every 0.5 s until no request is in flight to the old containers, up to ${drainS} s` });
   }
   c.push({ argv: stopContainersCommand([ph.old(s)], proxied ? ph.grace : drainS), note: 'SIGTERM, SIGKILL when the time is up' });
   c.push({ argv: removeContainersCommand([ph.old(s)]) });

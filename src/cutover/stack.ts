@@ -74,7 +74,7 @@ export function describeCutover(c: StackCutover): string[] {
   return c.plans.map((p) => {
     const o = c.outcomes.find((x) => x.service === p.service);
     if (!o) return `${p.service}: ${p.method} (${p.reason})${p.method === 'recreate' ? ' by compose up' : ' — not run'}`;
-    const drain = o.drain ? (o.drain.observed ? `drain: ${o.drain.openAtSwitch} connection(s) open at the switch, ${o.drain.openAtStop} at stop, after ${s(o.drain.waitedMs)}` : `drain: not observable, waited ${s(o.drain.waitedMs)}`) : 'drain: -';
+    const drain = o.drain ? (o.drain.observed ? `drain: ${o.drain.requestsAtSwitch} request(s) in flight at the switch, ${o.drain.requestsAtStop} at stop, after ${s(o.drain.waitedMs)}` : `drain: requests not observable (the proxy's admin API could not be read), waited ${s(o.drain.waitedMs)}`) : 'drain: -';
     const status = o.ok ? 'done' : `FAILED: ${o.failure ?? 'failed'}${o.oldKept ? ' (the old containers kept serving)' : ''}`;
     return `${o.service}: ${o.method} (${o.reason}); ${status}; old and new side by side ${s(o.sideBySideMs)}; ${drain}; gate ${o.gate ? `${o.gate.checks} check(s) in ${s(o.gate.durationMs)}` : '-'}${o.warnings.length ? `; ${o.warnings.join('; ')}` : ''}`;
   });

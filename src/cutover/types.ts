@@ -78,12 +78,12 @@ export interface CutoverInput {
 }
 
 export interface DrainRecord {
-  /** False when the old containers' TCP table could not be read (no `cat` in the image). */
+  /** False when the proxy's admin API could not be read from inside its container. */
   observed: boolean;
-  /** Connections the old containers held on the service port when the proxy switched away. */
-  openAtSwitch: number | null;
-  /** Still open when the drain ended (0 = drained; more = cut off by the drain timeout). */
-  openAtStop: number | null;
+  /** Requests in flight to the old containers just after the proxy switched away (Caddy's num_requests). */
+  requestsAtSwitch: number | null;
+  /** Still in flight when the drain ended (0 = drained; more = cut off by the drain timeout). */
+  requestsAtStop: number | null;
   waitedMs: number;
 }
 

@@ -1,5 +1,5 @@
 // A recording fake of one Docker host for cut-over decisions: containers by compose service with
-// addresses and health, Caddy's adapt/reload, TCP tables and curl answers. Every argv is recorded;
+// addresses and health, Caddy's adapt/reload and admin API, the proxy's tcp_migrate_req and curl answers. Every argv is recorded;
 // nothing runs. Only the commands the cut-over uses are understood; anything else fails loudly.
 import type { CutoverResult, CutoverRun } from '../../src/cutover/types.js';
 
@@ -20,12 +20,16 @@ export interface FakeOptions {
   /** What a new container of the service looks like when it starts. */
   newHealth?: FakeContainer['health'];
   newState?: FakeContainer['state'];
-  /** Established connections per old container on successive TCP table reads. */
-  connections?: number[];
+  /** Requests in flight to the old containers on successive reads of Caddy's admin API. */
+  inFlight?: number[];
+  /** tcp_migrate_req in the proxy's network namespace at the start ('0' when unset). */
+  migrateReq?: '0' | '1';
+  /** Exit code of the throwaway container that turns tcp_migrate_req on. */
+  migrateEnableExit?: number;
   /** Exit code of `caddy reload` from stdin (the pin), per call. */
   reloadExit?: number[];
-  /** The image has no cat. */
-  noCat?: boolean;
+  /** The proxy's admin API cannot be read from inside its container. */
+  noAdmin?: boolean;
   curlStatus?: number;
 }
 
@@ -39,10 +43,13 @@ export class FakeDockerHost {
   readonly loaded: unknown[] = [];
   reloadsFromFile = 0;
   private seq = 0;
-  private tcpReads = 0;
+  private adminReads = 0;
+  migrateReq: '0' | '1' = '0';
   private stdinReloads = 0;
 
-  constructor(readonly o: FakeOptions) {}
+  constructor(readonly o: FakeOptions) {
+    this.migrateReq = o.migrateReq ?? '0';
+  }
 
   add(service: string, c: Partial<FakeContainer> = {}): FakeContainer {
     const n = ++this.seq;
@@ -81,6 +88,11 @@ export class FakeDockerHost {
       return ok();
     }
     if (a[0] === 'docker' && a[1] === 'stop') return ok();
+    if (a[0] === 'docker' && a[1] === 'run' && a.some((x) => x.startsWith('container:')) && a.at(-1) === 'echo 1 > /proc/sys/net/ipv4/tcp_migrate_req') {
+      if ((this.o.migrateEnableExit ?? 0) !== 0) return fail('docker: Error response from daemon', this.o.migrateEnableExit);
+      this.migrateReq = '1';
+      return ok();
+    }
     if (a[0] === 'docker' && a[1] === 'rm') {
       for (const id of a.slice(2)) {
         const i = this.containers.findIndex((c) => c.id === id);
@@ -101,11 +113,15 @@ export class FakeDockerHost {
         this.reloadsFromFile++;
         return ok();
       }
-      if (rest[0] === 'cat') {
-        if (this.o.noCat) return fail('exec: "cat": executable file not found', 126);
-        const n = this.o.connections?.[this.tcpReads++] ?? 0;
-        const rows = Array.from({ length: n }, (_, i) => `   ${i}: 0200140A:1F90 0300140A:${(40000 + i).toString(16).toUpperCase()} 01 00000000:00000000 00:00000000 00000000     0        0 1 1 0000000000000000 20 4 30 10 -1`);
-        return ok(['  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode', ...rows].join('\n'));
+      if (rest[0] === 'cat' && rest[1] === '/proc/sys/net/ipv4/tcp_migrate_req') return ok(`${this.migrateReq}\n`);
+      if (rest[0] === 'sh' && rest[1] === '-c' && rest[2]!.includes('/reverse_proxy/upstreams')) {
+        if (this.o.noAdmin) return fail('sh: 1: exec: bash: not found', 127);
+        // The old addresses are the ones the last config kept in its never-matching route.
+        const last = JSON.stringify(this.loaded.at(-1) ?? {});
+        const kept = [...last.matchAll(/"match":\[\{"path":\[\]\}\],"handle":\[\{"handler":"reverse_proxy","upstreams":(\[[^\]]*\])/g)].flatMap((m) => (JSON.parse(m[1]!) as { dial: string }[]).map((u) => u.dial));
+        const n = this.o.inFlight?.[this.adminReads++] ?? 0;
+        const list = kept.map((dial, i) => ({ address: dial, num_requests: i === 0 ? n : 0, fails: 0 }));
+        return ok(`HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n${JSON.stringify(list)}\n`);
       }
     }
     if (a[0] === 'curl') {

@@ -138,7 +138,7 @@ describe('cut-over under load (local target, Compose v1, Caddy)', () => {
     expect(nowWeb).toEqual(w!.newContainers);
     expect(nowWeb.some((id) => oldWeb.includes(id))).toBe(false);
     expect(w!.sideBySideMs).toBeGreaterThan(0);
-    expect(w!.drain).toMatchObject({ observed: true, openAtStop: 0 });
+    expect(w!.drain).toMatchObject({ observed: true, requestsAtStop: 0 });
     // The proxy has the user's Caddyfile again (Docker DNS routing) and was never restarted.
     const adapted = await run(['docker', 'exec', (await serviceIds('caddy'))[0]!, 'caddy', 'adapt', '--config', '/etc/caddy/Caddyfile']);
     expect(adapted.stdout).toContain('"dial":"web:8080"');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { caddyfilePortFor, caddyInvocation, dialedHosts, pinUpstreams } from '../../src/cutover/caddy.js';
+import { adminEndpoint, caddyfilePortFor, caddyInvocation, dialedHosts, pinUpstreams, requestsInFlight, switchUpstreams, withGracePeriod } from '../../src/cutover/caddy.js';
 import { decideMethod, serviceFacts } from '../../src/cutover/classify.js';
 import {
   caddyAdaptCommand,
@@ -10,9 +10,10 @@ import {
   scaleUpCommand,
   serviceContainerIdsCommand,
   stopContainersCommand,
-  tcpTableCommand,
+  caddyUpstreamsCommand,
+  listenerMigrationEnableCommand,
+  listenerMigrationReadCommand,
 } from '../../src/cutover/commands.js';
-import { establishedOnPort } from '../../src/cutover/inspect.js';
 import { matchesPlanned, planServiceCutover } from '../../src/cutover/plan.js';
 import { runCutover } from '../../src/cutover/run.js';
 import type { CutoverInput, ServiceFacts } from '../../src/cutover/types.js';
@@ -60,7 +61,14 @@ describe('cut-over command builders', () => {
     expect(caddyAdaptCommand('px', '/etc/caddy/Caddyfile')).toEqual(['docker', 'exec', 'px', 'caddy', 'adapt', '--config', '/etc/caddy/Caddyfile', '--adapter', 'caddyfile']);
     expect(caddyLoadStdinCommand('px')).toEqual(['docker', 'exec', '--interactive', 'px', 'caddy', 'reload', '--config', '/dev/stdin', '--force']);
     expect(caddyReloadFileCommand('px', '/etc/caddy/Caddyfile')).toEqual(['docker', 'exec', 'px', 'caddy', 'reload', '--config', '/etc/caddy/Caddyfile', '--adapter', 'caddyfile', '--force']);
-    expect(tcpTableCommand('c1')).toEqual(['docker', 'exec', 'c1', 'cat', '/proc/net/tcp', '/proc/net/tcp6']);
+    expect(listenerMigrationReadCommand('px')).toEqual(['docker', 'exec', 'px', 'cat', '/proc/sys/net/ipv4/tcp_migrate_req']);
+    expect(listenerMigrationEnableCommand('px', 'sha256:ab')).toEqual([
+      'docker', 'run', '--rm', '--pull', 'never', '--network', 'container:px', '--security-opt', 'systempaths=unconfined', '--entrypoint', 'sh', 'sha256:ab', '-c', 'echo 1 > /proc/sys/net/ipv4/tcp_migrate_req',
+    ]);
+    const up = caddyUpstreamsCommand('px', '127.0.0.1', 2019);
+    expect([...up.slice(0, 5), ...up.slice(6)]).toEqual(['docker', 'exec', 'px', 'sh', '-c', 'sh', '127.0.0.1', '2019']);
+    expect(up[5]).toContain('wget -qO- "$u"');
+    expect(up[5]).toContain('/dev/tcp/$0/$1');
   });
 });
 
@@ -128,19 +136,31 @@ describe('which way a service is cut over', () => {
   });
 });
 
-describe('TCP table', () => {
-  it('counts established connections on the local port only', () => {
-    const t = [
-      '  sl  local_address rem_address   st tx_queue',
-      '   0: 00000000:1F90 00000000:0000 0A 00000000:00000000',
-      '   1: 0200120A:1F90 0300120A:A1B2 01 00000000:00000000',
-      '   2: 0200120A:1F90 0300120A:A1B3 06 00000000:00000000',
-      '   3: 0200120A:C000 0400120A:1F90 01 00000000:00000000',
-      '  sl  local_address                         remote_address                        st',
-      '   0: 0000000000000000FFFF00000200120A:1F90 0000000000000000FFFF00000300120A:B000 01 0',
-    ].join('\n');
-    expect(establishedOnPort(t, 8080)).toBe(2);
-    expect(establishedOnPort(t, 9090)).toBe(0);
+describe('Caddy drain', () => {
+  it('the switch pins to the new addresses and keeps the old in a route no request matches', () => {
+    const { config, replaced } = switchUpstreams(caddyConfig, 'web', ['10.0.0.9'], ['10.0.0.2', '10.0.0.3']);
+    expect(replaced).toBe(1);
+    const routes = (config as typeof caddyConfig).apps.http.servers.srv0.routes as unknown[];
+    expect(routes).toHaveLength(2);
+    expect(JSON.stringify(routes[0])).toContain('"upstreams":[{"dial":"10.0.0.9:8080"},{"dial":"other:9000"}]');
+    expect(routes[1]).toEqual({ match: [{ path: [] }], handle: [{ handler: 'reverse_proxy', upstreams: [{ dial: '10.0.0.2:8080' }, { dial: '10.0.0.3:8080' }] }] });
+    // The input is left alone.
+    expect(caddyConfig.apps.http.servers.srv0.routes).toHaveLength(1);
+  });
+  it('bounds the old servers\' wait for requests in flight by the drain timeout, unless the user set one', () => {
+    expect((withGracePeriod(caddyConfig, 29_500) as { apps: { http: { grace_period: string } } }).apps.http.grace_period).toBe('30s');
+    const own = { apps: { http: { grace_period: '5m', servers: {} } } };
+    expect(withGracePeriod(own, 30_000)).toEqual(own);
+  });
+  it('finds the admin API and counts requests in flight to given addresses', () => {
+    expect(adminEndpoint({})).toEqual({ host: '127.0.0.1', port: 2019 });
+    expect(adminEndpoint({ admin: { listen: 'localhost:2020' } })).toEqual({ host: '127.0.0.1', port: 2020 });
+    expect(adminEndpoint({ admin: { listen: 'unix//run/caddy.sock' } })).toBeUndefined();
+    expect(adminEndpoint({ admin: { disabled: true } })).toBeUndefined();
+    const answer = 'HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n[{"address":"10.0.0.2:8080","num_requests":3,"fails":0},{"address":"10.0.0.9:8080","num_requests":7,"fails":0}]\n';
+    expect(requestsInFlight(answer, ['10.0.0.2:8080'])).toBe(3);
+    expect(requestsInFlight('[]', ['10.0.0.2:8080'])).toBe(0);
+    expect(requestsInFlight('sh: wget: not found', ['10.0.0.2:8080'])).toBeUndefined();
   });
 });
 
@@ -174,7 +194,7 @@ const upstreamsOf = (cfg: unknown): unknown =>
 
 describe('runCutover', () => {
   it('start-first: pins the proxy to the old, gates the new, switches, drains, stops old, restores the proxy', async () => {
-    const { host, old, input } = setup({ connections: [2, 1, 0] });
+    const { host, old, input } = setup({ inFlight: [2, 1, 0] });
     const out = await runCutover(input);
     expect(out).toMatchObject({ service: 'web', method: 'start-first', ok: true, proxy: 'pinned', oldKept: false, oldContainers: [old[0]!.id] });
     expect(out.newContainers).toHaveLength(1);
@@ -184,7 +204,14 @@ describe('runCutover', () => {
       [{ dial: `${fresh.ip}:8080` }, { dial: 'other:9000' }],
     ]);
     expect(host.reloadsFromFile).toBe(1);
-    expect(out.drain).toEqual({ observed: true, openAtSwitch: 2, openAtStop: 0, waitedMs: 1000 });
+    expect(out.drain).toEqual({ observed: true, requestsAtSwitch: 2, requestsAtStop: 0, waitedMs: 1000 });
+    // The switch kept the old address in a route no request matches, so its requests stay counted;
+    // both pinned configs bound the old server's wait for its requests by the drain timeout.
+    expect(JSON.stringify(host.loaded[1])).toContain(`{"match":[{"path":[]}],"handle":[{"handler":"reverse_proxy","upstreams":[{"dial":"${old[0]!.ip}:8080"}]}]}`);
+    expect(host.loaded.map((c) => (c as { apps: { http: { grace_period?: string } } }).apps.http.grace_period)).toEqual(['30s', '30s']);
+    // Reloads hand queued connections over: tcp_migrate_req was turned on before the first one.
+    expect(host.migrateReq).toBe('1');
+    expect(host.calls.findIndex((c) => c.argv[1] === 'run')).toBeLessThan(host.calls.findIndex((c) => c.argv.includes('/dev/stdin')));
     expect(host.running('web').map((c) => c.id)).toEqual(out.newContainers);
     // The gate probe went to the new container itself, not through the proxy.
     expect(host.calls.some((c) => c.argv[0] === 'curl' && c.argv.at(-1) === `http://${fresh.ip}:8080/healthz`)).toBe(true);
@@ -202,7 +229,7 @@ describe('runCutover', () => {
   });
 
   it('every command it ran is one the plan shows', async () => {
-    const { host, input } = setup({ connections: [1, 0] });
+    const { host, input } = setup({ inFlight: [1, 0] });
     await runCutover(input);
     const plan = planServiceCutover({ compose: v1, service: webFacts, decision: decideMethod(webFacts, input.gate), proxyService: 'caddy', gate: input.gate, drainTimeoutMs: 30_000 });
     for (const c of host.calls) {
@@ -258,7 +285,7 @@ describe('runCutover', () => {
   });
 
   it('replicas are cut over together', async () => {
-    const { host, old, input } = setup({ connections: [0] }, { ...webFacts, replicas: 2 }, 2);
+    const { host, old, input } = setup({ inFlight: [0] }, { ...webFacts, replicas: 2 }, 2);
     const out = await runCutover(input);
     expect(out.ok).toBe(true);
     expect(out.newContainers).toHaveLength(2);
@@ -288,11 +315,21 @@ describe('runCutover', () => {
     expect(stop).toBeLessThan(up);
   });
 
-  it('without cat in the image the drain is reported as not observed', async () => {
-    const { input } = setup({ noCat: true });
+  it('without a way to read the admin API the drain is reported as not observed', async () => {
+    const { input } = setup({ noAdmin: true });
     const out = await runCutover(input);
     expect(out.ok).toBe(true);
-    expect(out.drain).toMatchObject({ observed: false, openAtStop: null });
+    expect(out.drain).toMatchObject({ observed: false, requestsAtStop: null });
+  });
+
+  it('tcp_migrate_req already on: left alone; when it cannot be turned on: a warning, the cut-over still runs', async () => {
+    const on = setup({ migrateReq: '1' });
+    expect((await runCutover(on.input)).ok).toBe(true);
+    expect(on.host.calls.some((c) => c.argv[1] === 'run')).toBe(false);
+    const refused = setup({ migrateEnableExit: 125 });
+    const out = await runCutover(refused.input);
+    expect(out.ok).toBe(true);
+    expect(out.warnings.join(' ')).toMatch(/tcp_migrate_req could not be turned on/);
   });
 
   it('the forced-recreate control recreates with --force-recreate', async () => {
@@ -315,7 +352,7 @@ describe('the stack cut-over', () => {
 
   it('cuts over changed services in order, leaves recreates to compose, never the proxy; the record says how', async () => {
     const { cutOverStack, describeCutover } = await import('../../src/cutover/stack.js');
-    const host = new FakeDockerHost({ project: 'shop', proxyService: 'caddy', caddyConfig, connections: [1, 0], newHealth: 'healthy' });
+    const host = new FakeDockerHost({ project: 'shop', proxyService: 'caddy', caddyConfig, inFlight: [1, 0], newHealth: 'healthy' });
     host.add('caddy', { health: 'none' });
     host.add('web');
     host.add('worker', { health: 'none' });
@@ -346,7 +383,7 @@ describe('the stack cut-over', () => {
     expect(host.calls.some((c) => c.argv.includes('db=1') || c.argv.includes('db=2'))).toBe(false);
     const lines = describeCutover(result);
     expect(lines[0]).toBe('db: recreate (stateful; downtime expected) by compose up');
-    expect(lines[1]).toMatch(/^web: start-first \(behind the proxy on port 8080; gated by healthcheck\); done; old and new side by side \d+\.\d s; drain: 1 connection\(s\) open at the switch, 0 at stop, after \d+\.\d s; gate 1 check\(s\)/);
+    expect(lines[1]).toMatch(/^web: start-first \(behind the proxy on port 8080; gated by healthcheck\); done; old and new side by side \d+\.\d s; drain: 1 request\(s\) in flight at the switch, 0 at stop, after \d+\.\d s; gate 1 check\(s\)/);
     expect(lines[2]).toMatch(/^worker: start-new-stop-old \(not behind the proxy; gated by its healthcheck\); done; old and new side by side/);
   });
 });
