@@ -154,7 +154,9 @@ try {
   if (vols.length) execFileSync('docker', ['volume', 'rm', '-f', ...vols], { stdio: 'ignore' });
   const nets = execFileSync('docker', ['network', 'ls', '-q', '--filter', `label=com.docker.compose.project=${project}`]).toString().split('\n').filter(Boolean);
   if (nets.length) execFileSync('docker', ['network', 'rm', ...nets], { stdio: 'ignore' });
-  execFileSync('sh', ['-c', `docker rmi -f $(docker images -q "shipproof-release/${project}-*") ${project}/app:latest 2>/dev/null || true`], { stdio: 'ignore' });
+  // By tag, never by image id: a release tag of a published image shares its id with the
+  // image itself (shipproof-offline/postgres:15), and removing the id removes that image too.
+  execFileSync('sh', ['-c', `docker image rm $(docker images --format '{{.Repository}}:{{.Tag}}' | grep '^shipproof-release/${project}-') ${project}/app:latest 2>/dev/null || true`], { stdio: 'ignore' });
   rmSync(dir, { recursive: true, force: true });
 }
 

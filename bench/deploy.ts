@@ -39,7 +39,9 @@ function clean(): void {
   rmSync(join(dir, 'server'), { recursive: true, force: true });
   rmSync(join(project, 'docs'), { recursive: true, force: true });
   rmSync(join(dir, 'home'), { recursive: true, force: true });
-  execFileSync('sh', ['-c', 'docker rmi -f $(docker images -q "shipproof-release/benchdeploy-*") benchdeploy/app:latest 2>/dev/null || true'], { stdio: 'ignore' });
+  // By tag, never by image id: a release tag of a published image shares its id with the
+  // image itself (shipproof-offline/postgres:15), and removing the id removes that image too.
+  execFileSync('sh', ['-c', "docker image rm $(docker images --format '{{.Repository}}:{{.Tag}}' | grep '^shipproof-release/benchdeploy-') benchdeploy/app:latest 2>/dev/null || true"], { stdio: 'ignore' });
 }
 function timed(fn: () => void): number {
   const t = performance.now();

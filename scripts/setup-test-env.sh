@@ -53,6 +53,15 @@ install_packages() {
 docker_ok() { timeout 5 /usr/bin/docker info >/dev/null 2>&1; }
 
 start_dockerd() {
+  # A running engine whose default bridge is gone (something deleted docker0) cannot start a
+  # container with a network: restart it, which makes the bridge again.
+  if docker_ok && ! ip link show docker0 >/dev/null 2>&1 && [ -s /var/run/docker.pid ]; then
+    log "dockerd: its bridge docker0 is gone; restarting it"
+    local pid
+    pid="$(cat /var/run/docker.pid)"
+    kill "$pid"
+    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
+  fi
   if docker_ok; then
     log "dockerd: already running"
     return
