@@ -3,6 +3,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ExitCode, UsageError } from '../errors.js';
 import { TOOL_VERSION } from '../version.js';
+import { COMMAND_GROUPS, type CommandModule } from './command-names.js';
 import { handleError } from './handle-error.js';
 
 type Register = (program: Command) => void;
@@ -12,24 +13,25 @@ type Register = (program: Command) => void;
  * whole engine (deploy, backup, the dashboard…), and loading all of them cost every start about a
  * second of CPU, `--version` included.
  */
-const COMMANDS: ReadonlyArray<readonly [readonly string[], () => Promise<Register>]> = [
-  [['init'], async () => (await import('./commands/init.js')).registerInit],
-  [['check'], async () => (await import('./commands/check.js')).registerCheck],
-  [['schema'], async () => (await import('./commands/schema.js')).registerSchema],
-  [['targets'], async () => (await import('./commands/targets.js')).registerTargets],
-  [['plan'], async () => (await import('./commands/plan.js')).registerPlan],
-  [['collect'], async () => (await import('./commands/collect.js')).registerCollect],
-  [['evidence'], async () => (await import('./commands/evidence.js')).registerEvidence],
-  [['deploy', 'run', 'rollback', 'status', 'lock'], async () => (await import('./commands/deploy.js')).registerDeploy],
-  [['verify'], async () => (await import('./commands/verify.js')).registerVerify],
-  [['lint'], async () => (await import('./commands/lint.js')).registerLint],
-  [['pin'], async () => (await import('./commands/pin.js')).registerPin],
-  [['handover'], async () => (await import('./commands/handover.js')).registerHandover],
-  [['backup'], async () => (await import('./commands/backup.js')).registerBackup],
-  [['restore'], async () => (await import('./commands/restore.js')).registerRestore],
-  [['down'], async () => (await import('./commands/down.js')).registerDown],
-  [['dashboard'], async () => (await import('./commands/dashboard.js')).registerDashboard],
-];
+const LOADERS: Record<CommandModule, () => Promise<Register>> = {
+  init: async () => (await import('./commands/init.js')).registerInit,
+  check: async () => (await import('./commands/check.js')).registerCheck,
+  schema: async () => (await import('./commands/schema.js')).registerSchema,
+  targets: async () => (await import('./commands/targets.js')).registerTargets,
+  plan: async () => (await import('./commands/plan.js')).registerPlan,
+  collect: async () => (await import('./commands/collect.js')).registerCollect,
+  evidence: async () => (await import('./commands/evidence.js')).registerEvidence,
+  deploy: async () => (await import('./commands/deploy.js')).registerDeploy,
+  verify: async () => (await import('./commands/verify.js')).registerVerify,
+  lint: async () => (await import('./commands/lint.js')).registerLint,
+  pin: async () => (await import('./commands/pin.js')).registerPin,
+  handover: async () => (await import('./commands/handover.js')).registerHandover,
+  backup: async () => (await import('./commands/backup.js')).registerBackup,
+  restore: async () => (await import('./commands/restore.js')).registerRestore,
+  down: async () => (await import('./commands/down.js')).registerDown,
+  dashboard: async () => (await import('./commands/dashboard.js')).registerDashboard,
+};
+const COMMANDS = (Object.keys(COMMAND_GROUPS) as CommandModule[]).map((m) => [COMMAND_GROUPS[m] as readonly string[], LOADERS[m]] as const);
 
 /** Global options that take a value: the word after them is not the command. */
 const VALUE_OPTIONS = new Set(['-c', '--config', '-t', '--target', '--log-file']);
@@ -47,9 +49,6 @@ export function commandWord(args: readonly string[]): string | undefined {
   }
   return undefined;
 }
-
-/** The top-level command names each lazily loaded module registers (a unit test holds them true). */
-export const COMMAND_NAMES: readonly (readonly string[])[] = COMMANDS.map(([names]) => names);
 
 /** The commands `argv` needs: the one it names, or all (help, a typo's suggestions, no command). */
 async function registrations(argv: readonly string[]): Promise<Register[]> {

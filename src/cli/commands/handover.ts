@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { ALL_COMMANDS } from '../command-names.js';
 import { writeHandover } from '../../handover/handover.js';
 import { loadProjectSettings } from '../../verify/settings.js';
 import { loadCommandConfig } from '../config.js';
@@ -16,14 +17,14 @@ export function registerHandover(program: Command): void {
       const { options, out } = ctx;
       const config = await loadCommandConfig(ctx);
       const settings = await loadProjectSettings({ rootDir: config.rootDir, cwd: options.cwd, ...(o.settings === undefined ? {} : { file: o.settings }) });
-      const root = cmd.parent ?? cmd;
       const written = await writeHandover({
         config,
         settings,
         cwd: options.cwd,
         ...(options.target === undefined ? {} : { targetName: options.target }),
         ...(options.config === undefined ? {} : { configFlag: options.config }),
-        commands: root.commands.map((c) => c.name()),
+        // Every command the CLI has, not only the one module loaded for this run.
+        commands: ALL_COMMANDS,
         ...(o.output === undefined ? {} : { output: o.output }),
         ...(o.force === undefined ? {} : { force: o.force }),
       });
