@@ -125,7 +125,10 @@ afterAll(() => {
     if (vols.length) execFileSync('docker', ['volume', 'rm', '-f', ...vols], { stdio: 'pipe' });
     const images = execFileSync('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}']).toString().split('\n').filter((i) => i.includes(s.project));
     if (images.length) execFileSync('docker', ['rmi', '-f', ...images], { stdio: 'pipe' });
-    execFileSync('docker', ['network', 'prune', '-f'], { stdio: 'pipe' });
+    // Only this project's networks: a host-wide prune removed another file's network while its
+    // service was being recreated (compose up failed "network … not found").
+    const nets = execFileSync('docker', ['network', 'ls', '-q', '--filter', `label=com.docker.compose.project=${s.project}`]).toString().split('\n').filter(Boolean);
+    if (nets.length) execFileSync('docker', ['network', 'rm', ...nets], { stdio: 'pipe' });
     rmSync(join(s.dir, '..'), { recursive: true, force: true });
   }
 });

@@ -109,7 +109,10 @@ afterAll(() => {
     if (ids.length) execFileSync('docker', ['rm', '-f', ...ids], { stdio: 'pipe' });
     const images = execFileSync('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}']).toString().split('\n').filter((i) => i.includes(f.project));
     if (images.length) execFileSync('docker', ['rmi', '-f', ...images], { stdio: 'pipe' });
-    execFileSync('docker', ['network', 'prune', '-f'], { stdio: 'pipe' });
+    // Only this project's networks: a host-wide prune removed another file's network while its
+    // service was being recreated (compose up failed "network … not found").
+    const nets = execFileSync('docker', ['network', 'ls', '-q', '--filter', `label=com.docker.compose.project=${f.project}`]).toString().split('\n').filter(Boolean);
+    if (nets.length) execFileSync('docker', ['network', 'rm', ...nets], { stdio: 'pipe' });
     rmSync(join(f.dir, '..'), { recursive: true, force: true });
   }
 });
