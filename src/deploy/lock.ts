@@ -74,6 +74,17 @@ export async function readLockHolder(host: Target, l: Layout): Promise<LockHolde
   }
 }
 
+/** The holder, read again for a few seconds while the lock exists without one (its taker is writing it); 'gone' when the lock went meanwhile. */
+async function readHolderSoon(host: Target, l: Layout): Promise<LockHolder | undefined | 'gone'> {
+  for (let i = 0; ; i++) {
+    const holder = await readLockHolder(host, l);
+    if (holder !== undefined || i >= 15) return holder;
+    const still = await host.exec(['test', '-d', l.lockDir], { reject: false, timeoutMs: 30_000 });
+    if (still.exitCode !== 0) return 'gone';
+    await new Promise((res) => setTimeout(res, 200));
+  }
+}
+
 export interface LockStatus {
   held: boolean;
   holder?: LockHolder;
@@ -109,7 +120,10 @@ export async function acquireLock(host: Target, l: Layout, o: AcquireOptions = {
       return me;
     }
     if (r.exitCode !== 17) throw new ShipproofError(`Could not create the deploy lock on ${host.description}.`, { hint: r.stderr.trim().slice(0, 200) });
-    const holder = await readLockHolder(host, l);
+    // The holder is written just after mkdir: a lock taken a moment ago may not name it yet.
+    const read = await readHolderSoon(host, l);
+    if (read === 'gone') continue;
+    const holder = read;
     if (holderIsDead(holder)) {
       // Our own earlier run on this machine was killed: its lock is provably abandoned.
       o.onRecovered?.(holder!);
