@@ -1,6 +1,7 @@
 // A real evidence ledger for the dashboard tests: examples/webapp deployed by the real CLI to the
 // local target (all ten milestones), then a second release with a changed file, then a release
 // whose migration fails and is rolled back. Secrets planted in .env are kept for the leak checks.
+import { removeComposeProject } from '../helpers/docker-cleanup.js';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -108,13 +109,6 @@ export async function deployThreeReleases(site: WebappSite): Promise<void> {
 }
 
 export function removeWebappSite(site: WebappSite): void {
-  const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=com.docker.compose.project=${site.project}`]).toString().split('\n').filter(Boolean);
-  if (ids.length) execFileSync('docker', ['rm', '-f', '-v', ...ids], { stdio: 'pipe' });
-  const vols = execFileSync('docker', ['volume', 'ls', '-q', '--filter', `label=com.docker.compose.project=${site.project}`]).toString().split('\n').filter(Boolean);
-  if (vols.length) execFileSync('docker', ['volume', 'rm', '-f', ...vols], { stdio: 'pipe' });
-  const images = execFileSync('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}']).toString().split('\n').filter((i) => i.includes(site.project));
-  if (images.length) execFileSync('docker', ['rmi', '-f', ...images], { stdio: 'pipe' });
-  const nets = execFileSync('docker', ['network', 'ls', '-q', '--filter', `label=com.docker.compose.project=${site.project}`]).toString().split('\n').filter(Boolean);
-  if (nets.length) execFileSync('docker', ['network', 'rm', ...nets], { stdio: 'pipe' });
+  removeComposeProject(site.project);
   rmSync(site.root, { recursive: true, force: true });
 }

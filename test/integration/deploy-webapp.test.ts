@@ -2,6 +2,7 @@
 // deployed by shipproof for real, to the local target and over SSH: /healthz and /readyz through
 // Caddy over TLS, /readyz turning 503 when PostgreSQL stops, and a release with a failing
 // migration rolled back while the old release keeps serving.
+import { removeComposeProject } from '../helpers/docker-cleanup.js';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -119,16 +120,7 @@ const sites: Site[] = [];
 
 afterAll(() => {
   for (const s of sites) {
-    const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=com.docker.compose.project=${s.project}`]).toString().split('\n').filter(Boolean);
-    if (ids.length) execFileSync('docker', ['rm', '-f', '-v', ...ids], { stdio: 'pipe' });
-    const vols = execFileSync('docker', ['volume', 'ls', '-q', '--filter', `label=com.docker.compose.project=${s.project}`]).toString().split('\n').filter(Boolean);
-    if (vols.length) execFileSync('docker', ['volume', 'rm', '-f', ...vols], { stdio: 'pipe' });
-    const images = execFileSync('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}']).toString().split('\n').filter((i) => i.includes(s.project));
-    if (images.length) execFileSync('docker', ['rmi', '-f', ...images], { stdio: 'pipe' });
-    // Only this project's networks: a host-wide prune removed another file's network while its
-    // service was being recreated (compose up failed "network … not found").
-    const nets = execFileSync('docker', ['network', 'ls', '-q', '--filter', `label=com.docker.compose.project=${s.project}`]).toString().split('\n').filter(Boolean);
-    if (nets.length) execFileSync('docker', ['network', 'rm', ...nets], { stdio: 'pipe' });
+    removeComposeProject(s.project);
     rmSync(join(s.dir, '..'), { recursive: true, force: true });
   }
 });

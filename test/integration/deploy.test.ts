@@ -1,6 +1,7 @@
 // Deploys for real through the CLI, on the local target and over SSH: a small built image
 // (busybox httpd), then a no-op redeploy, a broken release that rolls back, two deploys at once,
 // a hand rollback, and (locally) SIGKILL at several points followed by a converging re-run.
+import { removeComposeProject } from '../helpers/docker-cleanup.js';
 import { execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -105,14 +106,7 @@ function webContainer(f: Fixture): { id: string; started: string } {
 const fixtures: Fixture[] = [];
 afterAll(() => {
   for (const f of fixtures) {
-    const ids = execFileSync('docker', ['ps', '-aq', '--filter', `label=com.docker.compose.project=${f.project}`]).toString().split('\n').filter(Boolean);
-    if (ids.length) execFileSync('docker', ['rm', '-f', ...ids], { stdio: 'pipe' });
-    const images = execFileSync('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}']).toString().split('\n').filter((i) => i.includes(f.project));
-    if (images.length) execFileSync('docker', ['rmi', '-f', ...images], { stdio: 'pipe' });
-    // Only this project's networks: a host-wide prune removed another file's network while its
-    // service was being recreated (compose up failed "network … not found").
-    const nets = execFileSync('docker', ['network', 'ls', '-q', '--filter', `label=com.docker.compose.project=${f.project}`]).toString().split('\n').filter(Boolean);
-    if (nets.length) execFileSync('docker', ['network', 'rm', ...nets], { stdio: 'pipe' });
+    removeComposeProject(f.project);
     rmSync(join(f.dir, '..'), { recursive: true, force: true });
   }
 });
