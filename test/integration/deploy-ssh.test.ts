@@ -1,0 +1,4 @@
+// Deploys for real through the CLI on the ssh target (the scenarios: test/helpers/deploy-fixture.ts).
+import { describeDeployThrough } from '../helpers/deploy-fixture.js';
+
+describeDeployThrough('ssh');
