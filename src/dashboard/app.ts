@@ -64,6 +64,18 @@ export function createDashboardApp(o: DashboardOptions): Hono {
   const app = new Hono();
   const cache = new SnapshotCache(o.evidenceDir, { toolVersion: TOOL_VERSION, ...(o.home === undefined ? {} : { home: o.home }) });
   const servers = new Map<string, ServerView>();
+  // A target the page asked to read once is read again whenever new evidence lands (a deploy in a
+  // terminal writes a record per milestone), so its lock holder and state follow the deploy
+  // without another click. Once per folder version, however many pages are open.
+  let serversReadFor = '';
+  let serversReading: Promise<void> | undefined;
+  const rereadServers = async (version: string): Promise<void> => {
+    if (o.readServer === undefined || servers.size === 0 || version === serversReadFor) return serversReading;
+    serversReadFor = version;
+    const read = o.readServer;
+    serversReading = Promise.all([...servers.keys()].map(async (t) => servers.set(t, await read(t).catch(() => servers.get(t) as ServerView)))).then(() => undefined);
+    return serversReading;
+  };
   const assets = loadAssets();
   const now = o.now ?? (() => new Date());
 
@@ -165,6 +177,8 @@ export function createDashboardApp(o: DashboardOptions): Hono {
       while (!closed) {
         const version = await folderVersion(o.evidenceDir);
         if (version !== last) {
+          // The first event only says what the page shows; later ones follow a change.
+          if (last !== '') await rereadServers(version);
           last = version;
           const s = await cache.get();
           await stream.writeSSE({ event: 'ledger', data: redactText(JSON.stringify(summary(s))) });

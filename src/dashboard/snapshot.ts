@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { checkChain, readLedgerBytes, recordFileNames, splitLedger, type LedgerEntry } from '../evidence/ledger.js';
 import type { EvidenceStatement } from '../evidence/predicate-schema.js';
 import { readEvidencePublicKey } from '../evidence/signing-key.js';
-import { checkRecord, verifyEvidence, type VerifyReport } from '../evidence/verify.js';
+import { RecordMemo } from '../evidence/record-memo.js';
+import { recordVerdict, verifyEvidence, type RecordVerdict, type VerifyReport } from '../evidence/verify.js';
 import { redactValue, type Redactor, redactor } from '../redact/index.js';
 
 export interface RecordView {
@@ -36,6 +37,18 @@ export interface SnapshotOptions {
   home?: string;
   toolVersion?: string;
   redactWith?: Redactor;
+  /** Kept by SnapshotCache across snapshots: each unchanged record is checked and redacted once. */
+  reuse?: SnapshotReuse;
+}
+
+/** What a snapshot can take from the one before: record checks (by file identity) and each good record's redacted view (by its statement). */
+export interface SnapshotReuse {
+  memo: RecordMemo<RecordVerdict>;
+  views: WeakMap<EvidenceStatement, RecordView>;
+}
+
+export function newSnapshotReuse(): SnapshotReuse {
+  return { memo: new RecordMemo<RecordVerdict>(), views: new WeakMap() };
 }
 
 /** A cheap fingerprint of the folder (names, sizes, mtimes), so a snapshot is re-read only when something changed. */
@@ -60,18 +73,28 @@ export async function loadSnapshot(dir: string, o: SnapshotOptions = {}): Promis
   const split = splitLedger((await readLedgerBytes(dir).catch(() => undefined)) ?? Buffer.alloc(0));
   const chain = checkChain(split);
   const keyRead = await readEvidencePublicKey(dir).catch(() => ({ state: 'missing' as const }));
+  const reuse = o.reuse ?? newSnapshotReuse();
   const records: RecordView[] = [];
   for (const entry of chain.entries) {
     if (keyRead.state !== 'ok') {
-      records.push({ entry, raw: await rawJson(dir, entry), problem: 'signing-key.pub is missing or invalid, so no signature can be checked', problemKind: 'signature' });
+      records.push(redactValue({ entry, raw: await rawJson(dir, entry), problem: 'signing-key.pub is missing or invalid, so no signature can be checked', problemKind: 'signature' }, r));
       continue;
     }
-    const checked = await checkRecord(dir, entry, keyRead.key);
-    if (checked.ok) records.push({ entry, statement: checked.statement });
-    else records.push({ entry, raw: await rawJson(dir, entry), problem: checked.problem, problemKind: checked.kind });
+    const checked = await recordVerdict(dir, entry, keyRead.key, reuse.memo);
+    if (!checked.ok) {
+      records.push(redactValue({ entry, raw: await rawJson(dir, entry), problem: checked.problem, problemKind: checked.kind }, r));
+      continue;
+    }
+    let view = reuse.views.get(checked.statement);
+    if (view === undefined) {
+      view = redactValue({ entry, statement: checked.statement }, r);
+      reuse.views.set(checked.statement, view);
+    }
+    records.push(view);
   }
   const verify = await verifyEvidence(dir, {
     updateHeadCache: false,
+    memo: reuse.memo,
     ...(o.home === undefined ? {} : { home: o.home }),
     ...(o.toolVersion === undefined ? {} : { toolVersion: o.toolVersion }),
   });
@@ -79,7 +102,7 @@ export async function loadSnapshot(dir: string, o: SnapshotOptions = {}): Promis
   return {
     dir: redactValue(dir, r),
     loadedAt: new Date(),
-    records: redactValue(records, r),
+    records,
     verify: redactValue(verify, r),
     ...(chain.problem === undefined ? {} : { chainProblem: redactValue(chain.problem, r) }),
     version,
@@ -98,6 +121,7 @@ async function rawJson(dir: string, entry: LedgerEntry): Promise<unknown> {
 export class SnapshotCache {
   private last: EvidenceSnapshot | undefined;
   private pending: Promise<EvidenceSnapshot> | undefined;
+  private readonly reuse = newSnapshotReuse();
 
   constructor(
     readonly dir: string,
@@ -107,7 +131,7 @@ export class SnapshotCache {
   async get(): Promise<EvidenceSnapshot> {
     const version = await folderVersion(this.dir);
     if (this.last !== undefined && this.last.version === version) return this.last;
-    this.pending ??= loadSnapshot(this.dir, this.opts).finally(() => (this.pending = undefined));
+    this.pending ??= loadSnapshot(this.dir, { ...this.opts, reuse: this.reuse }).finally(() => (this.pending = undefined));
     this.last = await this.pending;
     return this.last;
   }

@@ -25,6 +25,7 @@ import { HEAD_FILE, readHead } from './ledger-head.js';
 import { LOCK_FILE, describeLeftoverLock } from './ledger-lock.js';
 import type { EvidenceStatement } from './predicate-schema.js';
 import { renderEvidenceMarkdown } from './render-markdown.js';
+import type { RecordMemo } from './record-memo.js';
 import { PUBLIC_KEY_FILE, readEvidencePublicKey, type PublicSigningKey } from './signing-key.js';
 import { STATEMENT_PAYLOAD_TYPE, parseStatement } from './statement.js';
 
@@ -69,6 +70,21 @@ export interface VerifyOptions {
   toolVersion?: string;
   /** Record the verified head in this machine's head cache. Default true. */
   updateHeadCache?: boolean;
+  /** A long-running reader's memo of record checks (see record-memo.ts); `evidence verify` passes none. */
+  memo?: RecordMemo<RecordVerdict>;
+}
+
+/** What checking one record found, without its bytes: the signed statement and whether its .md re-renders from it. */
+export type RecordVerdict = { ok: true; statement: EvidenceStatement; rendersSame: boolean } | ({ ok: false } & Problem);
+
+/** checkRecord, then the Markdown re-render, through the memo when one is given. */
+export async function recordVerdict(evidenceDir: string, entry: LedgerEntry, key: PublicSigningKey, memo?: RecordMemo<RecordVerdict>): Promise<RecordVerdict> {
+  const compute = async (): Promise<RecordVerdict> => {
+    const rec = await checkRecord(evidenceDir, entry, key);
+    if (!rec.ok) return rec;
+    return { ok: true, statement: rec.statement, rendersSame: Buffer.from(renderEvidenceMarkdown(rec.statement), 'utf8').equals(rec.markdown) };
+  };
+  return memo === undefined ? compute() : memo.remember(evidenceDir, entry, key.keyid, compute);
 }
 
 export type RecordCheck =
@@ -261,11 +277,10 @@ async function checkEntry(
   if (earlier !== undefined) return at('chain', `entry ${entry.seq} repeats record ${entry.record} of entry ${earlier}`);
   seen.set(entry.record, entry.seq);
 
-  const rec = await checkRecord(evidenceDir, entry, key);
+  const rec = await recordVerdict(evidenceDir, entry, key, opts.memo);
   if (!rec.ok) return { kind: rec.kind, seq: rec.seq, record: rec.record, problem: rec.problem };
 
-  const rendered = Buffer.from(renderEvidenceMarkdown(rec.statement), 'utf8');
-  if (!rendered.equals(rec.markdown)) {
+  if (!rec.rendersSame) {
     if (opts.toolVersion === undefined || opts.toolVersion === entry.toolVersion) {
       return at('chain', `${entry.record}.md does not match what its .json renders to`);
     }

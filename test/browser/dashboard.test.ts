@@ -10,6 +10,7 @@ import type { BrowserContext, Page } from 'playwright-core';
 import { cliEntry } from '../helpers/cli.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { secretVariants } from '../../src/redact/index.js';
+import { createTestBucket, requireS3, testS3Client } from '../helpers/s3-env.js';
 import { requireDocker } from '../helpers/test-env.js';
 import { launchChromium, requireChromium } from './chromium.js';
 import { deployThreeReleases, makeWebappSite, removeWebappSite, type WebappSite } from './webapp-site.js';
@@ -20,6 +21,7 @@ requireChromium();
 const ARTIFACTS = fileURLToPath(new URL('../../test-artifacts/dashboard/', import.meta.url));
 
 let site: WebappSite;
+let offsiteLabel: string;
 let dashboard: ChildProcess | undefined;
 let url: URL;
 let cookie: string;
@@ -91,7 +93,12 @@ function assertOutline(levels: number[], where: string): void {
 }
 
 beforeAll(async () => {
-  site = makeWebappSite();
+  // Milestone 9 copies each backup off-site to a real S3 server, so the pages show that copy apart from the local one.
+  const s3 = requireS3();
+  const bucket = `sp-dash-${Date.now().toString(36)}`;
+  await createTestBucket(testS3Client(s3), bucket);
+  offsiteLabel = `s3:${bucket}/dash/`;
+  site = makeWebappSite({ offsite: { s3, bucket } });
   await deployThreeReleases(site);
   for (const o of site.outputs.slice(0, 3)) releases.push((JSON.parse(o.stdout) as { release: string }).release);
   // A report holding a planted secret (as a careless hand-written note would): the Reports page
@@ -190,6 +197,12 @@ describe('shipproof dashboard over a real deploy', () => {
     await page.goto(`${url.origin}/backups`);
     await page.locator('.plot-area canvas').first().waitFor();
     expect(await page.locator('.plot-area canvas').count()).toBeGreaterThanOrEqual(2);
+    // Every postgres backup (milestone 9 of each release) has its verified off-site copy in its own column.
+    const rows = page.getByTestId('backups-postgres').locator('tbody tr');
+    expect(await rows.count()).toBeGreaterThanOrEqual(2);
+    const offsiteCol = (await page.getByTestId('backups-postgres').locator('thead th').allTextContents()).indexOf('Off-site');
+    for (const cell of await rows.locator(`td:nth-child(${offsiteCol + 1})`).allTextContents()) expect(cell).toMatch(new RegExp(`passed\\s+${offsiteLabel.replace(/[/.]/g, '\\$&')}`));
+    expect(await page.getByText('Off-site copies are configured.').count()).toBe(1);
     await shot(page, 'backups');
     await page.goto(`${url.origin}/trends`);
     await page.locator('.plot-area canvas').first().waitFor();

@@ -1,14 +1,16 @@
 // A real evidence ledger for the dashboard tests: examples/webapp deployed by the real CLI to the
 // local target (all ten milestones), then a second release with a changed file, then a release
 // whose migration fails and is rolled back. Secrets planted in .env are kept for the leak checks.
+// With `offsite`, milestone 9 also copies each backup to a bucket of the test S3 server (radosgw).
 import { removeComposeProject } from '../helpers/docker-cleanup.js';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { recordingCli, type CliResult } from '../helpers/cli.js';
+import type { S3Env } from '../helpers/s3-env.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../examples/webapp', import.meta.url));
 
@@ -26,7 +28,7 @@ export interface WebappSite {
   outputs: CliResult[];
 }
 
-export function makeWebappSite(): WebappSite {
+export function makeWebappSite(o: { offsite?: { s3: S3Env; bucket: string } } = {}): WebappSite {
   // The image copies app/node_modules and app/dist, so build them before copying the example.
   execFileSync('bash', [join(EXAMPLE, 'build.sh')], { stdio: 'pipe' });
   const root = mkdtempSync(join(tmpdir(), 'shipproof-dash-'));
@@ -83,11 +85,17 @@ deploy:
 backups:
   images:
     volume: shipproof-offline/busybox:1.35
-`,
+${o.offsite ? `  offsite:\n    - s3: { endpoint: "${o.offsite.s3.endpoint}", bucket: ${o.offsite.bucket}, prefix: dash/, region: ${o.offsite.s3.region}, forcePathStyle: true, credentialsFile: s3-credentials.env }\n` : ''}`,
   );
+  const secrets = [pw, session];
+  if (o.offsite) {
+    copyFileSync(o.offsite.s3.file, join(dir, 's3-credentials.env'));
+    secrets.push(o.offsite.s3.secretAccessKey);
+  }
   const home = join(root, 'home');
-  const { cli, outputs } = recordingCli({ cwd: dir, env: { SHIPPROOF_HOME: home }, timeoutMs: 600_000 });
-  return { project, root, dir, appDir, home, https, evidenceDir: join(dir, 'docs', 'evidence'), secrets: [pw, session], cli, outputs };
+  // The CLI gets no AWS_* variables: the S3 keys come only from the credentials file.
+  const { cli, outputs } = recordingCli({ cwd: dir, env: { SHIPPROOF_HOME: home, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '' }, timeoutMs: 600_000 });
+  return { project, root, dir, appDir, home, https, evidenceDir: join(dir, 'docs', 'evidence'), secrets, cli, outputs };
 }
 
 /** Release 1 (all ten milestones), release 2 (a changed static file), a failed release 3 rolled back. */

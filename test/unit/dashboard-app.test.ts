@@ -1,7 +1,7 @@
 // The dashboard's routes without a socket (Hono's app.request): the gate (Host, token, cookie,
 // read-only), the pages built from a real signed ledger, escaping, redaction, a tampered record,
 // fields this version does not know, and the event stream.
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -298,5 +298,42 @@ describe('derived facts', () => {
     expect(page).toContain('<dt>cutover</dt>');
     expect(page).toContain('<dt>requests</dt><dd><code>1200</code>');
     expect(page).toContain('&lt;b&gt;x&lt;/b&gt;');
+  });
+});
+
+describe('live server state', () => {
+  it('a target read once is read again when new evidence lands, so the lock holder follows a deploy', async () => {
+    const copy = await mkdtemp(join(tmpdir(), 'shipproof-dash-live-'));
+    try {
+      await cp(dir, copy, { recursive: true });
+      const holder = { operator: 'alice', host: 'laptop', pid: 4242, since: '2026-11-20T11:00:00.000Z' };
+      let reads = 0;
+      const live = createDashboardApp({
+        evidenceDir: copy,
+        project: 'demo',
+        token: TOKEN,
+        port: () => PORT,
+        home,
+        watchIntervalMs: 20,
+        // First read: free; every later one: held by alice.
+        readServer: async (target) => ({ target, at: new Date().toISOString(), ok: true, lock: reads++ === 0 ? { held: false, stale: false } : { held: true, holder, stale: false } }),
+      });
+      const req = (path: string) => live.request(path, { headers: { host: HOST, cookie } });
+      expect((await req('/refresh?target=prod')).status).toBe(303);
+      expect(await (await req('/')).text()).toMatch(/data-testid="lock">free</);
+      const events = (await req('/events')).body!.getReader();
+      const next = async () => new TextDecoder().decode((await events.read()).value);
+      expect(await next()).toMatch(/^event: ledger/); // what the page shows: no read
+      expect(reads).toBe(1);
+      const more = EvidenceStore.open(copy, { toolVersion: '0.1.0', home });
+      const s = statement({ kind: 'milestone', title: 'milestone 1', release: 'r-4', milestone: { number: 1, id: 'bundle-synced' }, results: [res('bundle', 'pass')] });
+      await more.append(s, { kind: 'milestone', target: 'prod', status: 'passed', release: 'r-4', milestone: { number: 1, id: 'bundle-synced' } });
+      expect(await next()).toMatch(/"entries":32/);
+      await events.cancel();
+      expect(reads).toBe(2);
+      expect(await (await req('/')).text()).toMatch(/data-testid="lock"><span class="status warn">held<\/span> by alice@laptop \(pid 4242\)/);
+    } finally {
+      await rm(copy, { recursive: true, force: true });
+    }
   });
 });
