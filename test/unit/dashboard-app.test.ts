@@ -328,9 +328,10 @@ describe('live server state', () => {
       const more = EvidenceStore.open(copy, { toolVersion: '0.1.0', home });
       const s = statement({ kind: 'milestone', title: 'milestone 1', release: 'r-4', milestone: { number: 1, id: 'bundle-synced' }, results: [res('bundle', 'pass')] });
       await more.append(s, { kind: 'milestone', target: 'prod', status: 'passed', release: 'r-4', milestone: { number: 1, id: 'bundle-synced' } });
-      expect(await next()).toMatch(/"entries":32/);
+      // The watch may see the folder mid-append (record files before the ledger line): events until the new entry is in.
+      while (!/"entries":32/.test(await next()));
       await events.cancel();
-      expect(reads).toBe(2);
+      expect(reads).toBeGreaterThanOrEqual(2);
       expect(await (await req('/')).text()).toMatch(/data-testid="lock"><span class="status warn">held<\/span> by alice@laptop \(pid 4242\)/);
     } finally {
       await rm(copy, { recursive: true, force: true });
