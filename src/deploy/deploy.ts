@@ -16,7 +16,7 @@ import { healthGate } from './health-gate.js';
 import { acquireLock, releaseLock, type LockHolder } from './lock.js';
 import { evidencePreflight, rollbackSubjects, sampleStatement, statement, writeRecordOrTrace } from './record.js';
 import { chooseRollbackRelease, restoreRelease, saveState, stateAfterRestore, stateWhenNothingToRestore } from './rollback.js';
-import { ConsentDeclinedError, closeSession, openSession, runner, stepContext, type DeployOptions, type Session } from './session.js';
+import { ConsentDeclinedError, closeSession, composeFlavor, openSession, runner, stepContext, type DeployOptions, type Session } from './session.js';
 import { readState, releaseOf, releasesToPrune, upsertRelease, type DeployState } from './state.js';
 import { ROLLBACK_FROM, expectedServices } from './steps/shared.js';
 import { guardProblems, ledgerTable } from './guards.js';
@@ -314,9 +314,10 @@ async function runSteps(s: Session, steps: Step[], notes: string[], touchedBefor
 }
 
 /** Opens a session for a command that changes the server: evidence settled first, published images resolved (and pulled as configured). */
-function openChanging(o: DeployOptions, mayPull = true): Promise<Session> {
+function openChanging(o: DeployOptions, mayPull = true, composeLater = false): Promise<Session> {
   return openSession(o, {
     mayPull,
+    composeLater,
     // What `check` rejects, at its file:line, before the bundle is read and anything connects.
     vet: async (config, compose) => throwIfErrors(await preflightErrors(config, compose)),
     before: async (p) => {
@@ -332,7 +333,8 @@ function refuseForeignEnvFilesOf(s: Session): Promise<void> {
 
 /** `shipproof deploy`: every milestone in order, stopping at the first failure. */
 export async function deploy(o: DeployOptions): Promise<DeployResult> {
-  const s = await openChanging(o);
+  // Compose is detected after the no-op check: a redeploy of what runs never starts compose.
+  const s = await openChanging(o, true, true);
   try {
     await refuseForeignEnvFilesOf(s);
     return await withLock(s, o, async (_me, notes, interruptedFound) => {
@@ -346,6 +348,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
         if (o.quietNoop !== true) await writeRecordOrTrace(s.config, st);
         return { release: s.release, target: s.target.name, outcome: 'unchanged', milestones: [], exitCode: 0, notes };
       }
+      await composeFlavor(s);
       const { failed, availability, ...r } = await runSteps(s, (await steps()).STEPS, notes, false, 'deploy');
       const pruned = failed ? [] : await prune(s);
       if (pruned.length) notes.push(`pruned releases: ${pruned.join(', ')}`);
