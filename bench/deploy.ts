@@ -69,6 +69,12 @@ function plain(): void {
 }
 const env = { ...process.env, SHIPPROOF_HOME: join(dir, 'home') };
 const ship = (): void => void execFileSync('node', [CLI, 'deploy', '--yes'], { cwd: project, env, stdio: ['ignore', 'ignore', 'pipe'] });
+// Where a shipproof deploy spends its time: each milestone's duration from the --json result.
+let lastSplit = '';
+const shipSplit = (): void => {
+  const out = JSON.parse(execFileSync('node', [CLI, '--json', 'deploy', '--yes'], { cwd: project, env, stdio: ['ignore', 'pipe', 'pipe'] }).toString()) as { milestones: { number: number; durationMs?: number }[] };
+  lastSplit = out.milestones.map((m) => `m${m.number} ${((m.durationMs ?? 0) / 1000).toFixed(1)}`).join(', ');
+};
 
 // The same code change for both: a static file of web changes, so its image is rebuilt and web recreated.
 let change = 0;
@@ -82,6 +88,7 @@ const plainChangeMs: number[] = [];
 const shipChangeMs: number[] = [];
 const noopMs: number[] = [];
 const noopCpu: string[] = [];
+const changeSplits: string[] = [];
 // Wall and CPU of a no-op redeploy (the CLI and every process it starts), by /usr/bin/time.
 const cpuOf = (): string => {
   const r = spawnSync('/usr/bin/time', ['-f', 'TIME %e %U %S', 'node', CLI, 'deploy', '--yes'], { cwd: project, env, encoding: 'utf8' });
@@ -98,7 +105,8 @@ try {
     clean();
     shipMs.push(timed(ship));
     changeCode();
-    shipChangeMs.push(timed(ship));
+    shipChangeMs.push(timed(shipSplit));
+    changeSplits.push(lastSplit);
     noopMs.push(timed(ship));
     noopCpu.push(cpuOf());
     loads.push(load());
@@ -118,5 +126,6 @@ console.log(`  ${'no-op redeploy'.padEnd(34)} ${'-'.padStart(8)} ${`${(median(no
 console.log('  plain = compose up -d --build, then poll until every container is healthy and /readyz answers through Caddy');
 console.log('  shipproof = shipproof deploy --yes (milestones 1-8, 9-10 skipped: no stateful service declared; signed records)');
 console.log(`  all rounds (s): plain ${plainMs.map((x) => (x / 1000).toFixed(1)).join(' ')} | shipproof ${shipMs.map((x) => (x / 1000).toFixed(1)).join(' ')} | plain change ${plainChangeMs.map((x) => (x / 1000).toFixed(1)).join(' ')} | shipproof change ${shipChangeMs.map((x) => (x / 1000).toFixed(1)).join(' ')} | no-op ${noopMs.map((x) => (x / 1000).toFixed(2)).join(' ')}`);
+console.log(`  shipproof code change, per milestone (s): ${changeSplits.join(' | ')}`);
 console.log(`  no-op redeploy, wall and CPU (CLI + children): ${noopCpu.join(' | ')}`);
 console.log(`  load at the start and end of each round: ${loads.join(' | ')}`);
