@@ -85,7 +85,8 @@ export interface AvailabilityWatch {
   stop(): Promise<AvailabilityReport>;
   /**
    * Resolves true once every service seen serving during the watch answers again at its latest
-   * look (so an outage has an end, not only a lower bound), false after `timeoutMs` or a stop.
+   * look, taken after this call (so an outage has an end, not only a lower bound), false after
+   * `timeoutMs` or a stop.
    */
   recovered(timeoutMs: number): Promise<boolean>;
 }
@@ -121,6 +122,7 @@ export function startAvailabilityWatch(o: WatchOptions): AvailabilityWatch {
   let report: Promise<AvailabilityReport> | undefined;
   return {
     recovered(timeoutMs) {
+      const since = now();
       return new Promise<boolean>((resolve) => {
         const done = (ok: boolean): void => {
           clearTimeout(timer);
@@ -129,7 +131,8 @@ export function startAvailabilityWatch(o: WatchOptions): AvailabilityWatch {
           resolve(ok);
         };
         const check = (): void => {
-          if (ticks.length > 0 && allRecovered(o.services, ticks)) done(true);
+          // Only a look begun after the call counts: one taken before may predate the outage the caller just caused.
+          if (ticks.some((t) => t.at >= since) && allRecovered(o.services, ticks)) done(true);
         };
         const onStop = (): void => done(false);
         const timer = setTimeout(() => done(false), timeoutMs);

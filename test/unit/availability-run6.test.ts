@@ -65,6 +65,28 @@ describe('waiting for a recovery', () => {
   });
 });
 
+describe('a look taken before the wait does not count', () => {
+  it('good at the call, failing at the next look: the wait lasts until it answers again', async () => {
+    const services = [{ service: 'web', method: 'http' as const }];
+    const looks: Record<string, boolean>[] = [{ web: true }, { web: true }, { web: false }, { web: false }, { web: true }];
+    let i = 0;
+    let twoTaken!: () => void;
+    const taken = new Promise<void>((r) => (twoTaken = r));
+    const w = startAvailabilityWatch({
+      services,
+      intervalMs: 5,
+      observe: async () => {
+        if (i === 2) twoTaken();
+        return looks[Math.min(i++, looks.length - 1)]!;
+      },
+    });
+    await taken;
+    expect(await w.recovered(10_000)).toBe(true);
+    const r = await w.stop();
+    expect(r.services[0]?.outages).toEqual([expect.objectContaining({ open: false })]);
+  });
+});
+
 describe('`run 6` alone records its availability', () => {
   it('milestone 6 record holds an availability result, by container state, with a figure', async () => {
     const root = mkdtempSync(join(tmpdir(), 'shipproof-run6-'));
