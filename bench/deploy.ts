@@ -1,8 +1,9 @@
 // A deploy of the example stack by shipproof versus a plain script doing `compose up -d --build`
-// and polling until every container is healthy, from the same clean state; then shipproof's
-// no-op redeploy. Prints figures (median of BENCH_ROUNDS); asserts nothing.
+// and polling until every container is healthy, from the same clean state; then the same code
+// change to web deployed both ways; then shipproof's no-op redeploy. Prints figures side by side
+// (median of BENCH_ROUNDS) with the machine's load; asserts nothing.
 // Needs Docker and the offline images from scripts/setup-test-env.sh; uses HTTPS_PORT 28443.
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -68,28 +69,63 @@ function plain(): void {
 }
 const env = { ...process.env, SHIPPROOF_HOME: join(dir, 'home') };
 const ship = (): void => void execFileSync('node', [CLI, 'deploy', '--yes'], { cwd: project, env, stdio: ['ignore', 'ignore', 'pipe'] });
+// Where a shipproof deploy spends its time: each milestone's duration from the --json result.
+let lastSplit = '';
+const shipSplit = (): void => {
+  const out = JSON.parse(execFileSync('node', [CLI, '--json', 'deploy', '--yes'], { cwd: project, env, stdio: ['ignore', 'pipe', 'pipe'] }).toString()) as { milestones: { number: number; durationMs?: number }[] };
+  lastSplit = out.milestones.map((m) => `m${m.number} ${((m.durationMs ?? 0) / 1000).toFixed(1)}`).join(', ');
+};
+
+// The same code change for both: a static file of web changes, so its image is rebuilt and web recreated.
+let change = 0;
+const changeCode = (): void => writeFileSync(join(project, 'app/static/bench-change.txt'), `change ${++change}\n`);
+const loads: string[] = [];
+const load = (): string => execFileSync('uptime').toString().trim().replace(/^.*load average/, 'load average');
 
 const plainMs: number[] = [];
 const shipMs: number[] = [];
+const plainChangeMs: number[] = [];
+const shipChangeMs: number[] = [];
 const noopMs: number[] = [];
+const noopCpu: string[] = [];
+const changeSplits: string[] = [];
+// Wall and CPU of a no-op redeploy (the CLI and every process it starts), by /usr/bin/time.
+const cpuOf = (): string => {
+  const r = spawnSync('/usr/bin/time', ['-f', 'TIME %e %U %S', 'node', CLI, 'deploy', '--yes'], { cwd: project, env, encoding: 'utf8' });
+  const m = /TIME (\S+) (\S+) (\S+)/.exec(r.stderr ?? '');
+  return m ? `${m[1]} s wall / ${(Number(m[2]) + Number(m[3])).toFixed(2)} s CPU` : 'not measured (/usr/bin/time missing)';
+};
 try {
   for (let i = 0; i < rounds; i++) {
     clean();
+    loads.push(load());
     plainMs.push(timed(plain));
+    changeCode();
+    plainChangeMs.push(timed(plain));
     clean();
     shipMs.push(timed(ship));
+    changeCode();
+    shipChangeMs.push(timed(shipSplit));
+    changeSplits.push(lastSplit);
     noopMs.push(timed(ship));
+    noopCpu.push(cpuOf());
+    loads.push(load());
   }
 } finally {
   clean();
   rmSync(dir, { recursive: true, force: true });
 }
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? NaN;
-const p = median(plainMs);
-const s = median(shipMs);
+const sec = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
+const row = (what: string, p: number[], s: number[]): string => `  ${what.padEnd(34)} ${sec(median(p)).padStart(8)} ${sec(median(s)).padStart(10)} ${`${(median(s) / median(p)).toFixed(2)}×`.padStart(7)}`;
 console.log(`deploy of examples/webapp (postgres, web, worker, caddy) on this machine, median of ${rounds}`);
-console.log(`  plain script (compose up -d --build, poll until healthy): ${(p / 1000).toFixed(1)} s`);
-console.log(`  shipproof deploy (milestones 1-8, 9-10 skipped; 11 signed records): ${(s / 1000).toFixed(1)} s  (${(s / p).toFixed(2)}× the plain script; target ≤ 1.20×)`);
-console.log(`  shipproof no-op redeploy:                                ${(median(noopMs) / 1000).toFixed(2)} s  (target < 2 s)`);
-console.log(`  all rounds (s): plain ${plainMs.map((x) => (x / 1000).toFixed(1)).join(' ')} | shipproof ${shipMs.map((x) => (x / 1000).toFixed(1)).join(' ')} | no-op ${noopMs.map((x) => (x / 1000).toFixed(2)).join(' ')}`);
-console.log(`  load: ${execFileSync('uptime').toString().trim()}`);
+console.log(`  ${''.padEnd(34)} ${'plain'.padStart(8)} ${'shipproof'.padStart(10)} ${'ratio'.padStart(7)}   (target ≤ 1.20×)`);
+console.log(row('first deploy (clean state)', plainMs, shipMs));
+console.log(row('code change to web', plainChangeMs, shipChangeMs));
+console.log(`  ${'no-op redeploy'.padEnd(34)} ${'-'.padStart(8)} ${`${(median(noopMs) / 1000).toFixed(2)} s`.padStart(10)}           (target < 2 s)`);
+console.log('  plain = compose up -d --build, then poll until every container is healthy and /readyz answers through Caddy');
+console.log('  shipproof = shipproof deploy --yes (milestones 1-8, 9-10 skipped: no stateful service declared; signed records)');
+console.log(`  all rounds (s): plain ${plainMs.map((x) => (x / 1000).toFixed(1)).join(' ')} | shipproof ${shipMs.map((x) => (x / 1000).toFixed(1)).join(' ')} | plain change ${plainChangeMs.map((x) => (x / 1000).toFixed(1)).join(' ')} | shipproof change ${shipChangeMs.map((x) => (x / 1000).toFixed(1)).join(' ')} | no-op ${noopMs.map((x) => (x / 1000).toFixed(2)).join(' ')}`);
+console.log(`  shipproof code change, per milestone (s): ${changeSplits.join(' | ')}`);
+console.log(`  no-op redeploy, wall and CPU (CLI + children): ${noopCpu.join(' | ')}`);
+console.log(`  load at the start and end of each round: ${loads.join(' | ')}`);

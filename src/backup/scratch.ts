@@ -64,6 +64,11 @@ export function expiredResources(stdout: string, now: Date): LabelledResources {
   return out;
 }
 
+/** The state of a scratch container that is not ready yet (has it stopped?). */
+export function scratchStateCommand(container: string): string[] {
+  return ['docker', 'container', 'inspect', '--format', '{{.State.Status}} {{.State.ExitCode}}', container];
+}
+
 export class Scratch {
   readonly id: string;
   readonly network: string;
@@ -120,7 +125,7 @@ export class Scratch {
         await this.recorder.run(this.host, dockerExecCommand(container, argv), { timeoutMs: 20_000 });
         return;
       }
-      const state = await this.host.exec(['docker', 'container', 'inspect', '--format', '{{.State.Status}} {{.State.ExitCode}}', container], { reject: false, timeoutMs: 20_000 });
+      const state = await this.host.exec(scratchStateCommand(container), { reject: false, timeoutMs: 20_000 });
       const [status, code] = state.stdout.trim().split(' ');
       if (status !== 'running' && status !== 'created' && status !== 'restarting') {
         throw new RehearsalStepError('scratch container', `the scratch container stopped before it was ready (${status ?? 'gone'}${code ? `, exit code ${code}` : ''})`);

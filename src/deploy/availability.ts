@@ -83,6 +83,21 @@ function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
 export interface AvailabilityWatch {
   /** Stops after the look in progress and reports. Safe to call more than once. */
   stop(): Promise<AvailabilityReport>;
+  /**
+   * Resolves true once every service seen serving during the watch answers again at its latest
+   * look, taken after this call (so an outage has an end, not only a lower bound), false after
+   * `timeoutMs` or a stop.
+   */
+  recovered(timeoutMs: number): Promise<boolean>;
+}
+
+/** Every service that was seen serving is good at its latest look. Pure. */
+export function allRecovered(services: readonly WatchedService[], ticks: readonly Tick[]): boolean {
+  return services.every((w) => {
+    const mine = ticks.filter((t) => t.seen[w.service] !== undefined);
+    if (!mine.some((t) => t.seen[w.service] === true)) return true;
+    return mine[mine.length - 1]!.seen[w.service] === true;
+  });
 }
 
 /** Starts observing at once; the first look is taken before this returns control to the loop. */
@@ -92,18 +107,40 @@ export function startAvailabilityWatch(o: WatchOptions): AvailabilityWatch {
   const stopper = new AbortController();
   const ticks: Tick[] = [];
   const startedAt = now();
+  const waiters = new Set<() => void>();
   const loop = (async () => {
     while (!stopper.signal.aborted) {
       const at = now();
       // A look that could not be taken (a dropped connection) is no observation, never a failure.
       const seen = await o.observe().catch(() => ({}));
       ticks.push({ at, seen });
+      for (const w of [...waiters]) w();
       if (stopper.signal.aborted) break;
       await sleep(Math.max(0, o.intervalMs - (now() - at)), stopper.signal);
     }
   })();
   let report: Promise<AvailabilityReport> | undefined;
   return {
+    recovered(timeoutMs) {
+      const since = now();
+      return new Promise<boolean>((resolve) => {
+        const done = (ok: boolean): void => {
+          clearTimeout(timer);
+          waiters.delete(check);
+          stopper.signal.removeEventListener('abort', onStop);
+          resolve(ok);
+        };
+        const check = (): void => {
+          // Only a look begun after the call counts: one taken before may predate the outage the caller just caused.
+          if (ticks.some((t) => t.at >= since) && allRecovered(o.services, ticks)) done(true);
+        };
+        const onStop = (): void => done(false);
+        const timer = setTimeout(() => done(false), timeoutMs);
+        stopper.signal.addEventListener('abort', onStop, { once: true });
+        waiters.add(check);
+        check();
+      });
+    },
     stop() {
       report ??= (async () => {
         stopper.abort();
@@ -197,6 +234,8 @@ export function availabilityResult(r: AvailabilityReport, during: string): Check
   for (const s of r.services) {
     observations[`${s.service}.availability`] = describeAvailability(s, r.intervalMs).slice(0, 1024);
     observations[`${s.service}.observations`] = s.observations;
+    // The figure's resolution: an outage's start and end are each known to within one gap.
+    if (s.observations > 1) observations[`${s.service}.largestGapMs`] = Math.round(s.largestGapMs);
     if (s.downtimeMs !== undefined) {
       observations[`${s.service}.downtimeMs`] = s.downtimeMs;
       observations[`${s.service}.outages`] = s.outages.length;

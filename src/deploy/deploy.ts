@@ -16,9 +16,9 @@ import { healthGate } from './health-gate.js';
 import { acquireLock, releaseLock, type LockHolder } from './lock.js';
 import { evidencePreflight, rollbackSubjects, sampleStatement, statement, writeRecordOrTrace } from './record.js';
 import { chooseRollbackRelease, restoreRelease, saveState, stateAfterRestore, stateWhenNothingToRestore } from './rollback.js';
-import { ConsentDeclinedError, closeSession, openSession, runner, stepContext, type DeployOptions, type Session } from './session.js';
+import { ConsentDeclinedError, closeSession, composeFlavor, openSession, runner, stepContext, type DeployOptions, type Session } from './session.js';
 import { readState, releaseOf, releasesToPrune, upsertRelease, type DeployState } from './state.js';
-import { ROLLBACK_FROM, STEPS, expectedServices, stepByRef } from './steps.js';
+import { ROLLBACK_FROM, expectedServices } from './steps/shared.js';
 import { guardProblems, ledgerTable } from './guards.js';
 import { changesSincePrevious, releaseSubjects } from '../evidence/release-changes.js';
 import { preflightErrors } from '../core/preflight.js';
@@ -30,7 +30,20 @@ import { stopWatch, watchSession } from './availability-target.js';
 import { releaseFactSubjects } from './release-facts.js';
 
 export { ConsentDeclinedError, envFingerprints, type DeployOptions } from './session.js';
-export { planDeploy, planRollback } from './plan.js';
+
+/**
+ * The milestone steps (and with them the backup, cut-over and lint modules) are loaded only when
+ * a step runs or a plan is printed: a no-op redeploy never needs them (issue 9: < 2 s).
+ */
+const steps = (): Promise<typeof import('./steps.js')> => import('./steps.js');
+
+export async function planDeploy(...a: Parameters<typeof import('./plan.js').planDeploy>): ReturnType<typeof import('./plan.js').planDeploy> {
+  return (await import('./plan.js')).planDeploy(...a);
+}
+
+export async function planRollback(...a: Parameters<typeof import('./plan.js').planRollback>): ReturnType<typeof import('./plan.js').planRollback> {
+  return (await import('./plan.js')).planRollback(...a);
+}
 export { status, type StatusReport } from './status.js';
 export { guardProblems, ledgerTable } from './guards.js';
 
@@ -65,7 +78,7 @@ export class GuardError extends ShipproofError {
 const failedStatus = (s: CheckResult['status']): boolean => s === 'fail' || s === 'error';
 
 /** Runs one step and writes its record; a refused record makes the step an error (the rollback path). */
-async function runStep(s: Session, step: Step, notes: string[], onTouch: () => void): Promise<MilestoneRun> {
+async function runStep(s: Session, step: Step, notes: string[], onTouch: () => void, alsoRecord?: () => Promise<CheckResult | undefined>): Promise<MilestoneRun> {
   const started = new Date();
   const recorder = new CommandRecorder(s.interrupts.signal);
   const ctx = stepContext(s, recorder, onTouch);
@@ -85,6 +98,8 @@ async function runStep(s: Session, step: Step, notes: string[], onTouch: () => v
     outcome = { ...outcome, status: 'error', reason: why };
   }
   const durationMs = Date.now() - started.getTime();
+  // `run 6` alone: the availability watch of this milestone goes into its own record.
+  const extra = alsoRecord ? await alsoRecord().catch(() => undefined) : undefined;
   const own: CheckResult = {
     id: step.id,
     title: step.title,
@@ -97,7 +112,7 @@ async function runStep(s: Session, step: Step, notes: string[], onTouch: () => v
   };
   // A not-applicable step is recorded as skipped, never as passed.
   const recordStatus = outcome.status === 'skipped' ? (outcome.recordStatus ?? 'skipped') : outcome.status === 'fail' ? 'failed' : outcome.status === 'error' ? 'error' : outcome.recordStatus;
-  const st = statement(s, 'milestone', `Milestone ${step.number}: ${step.title} — release ${s.release} on ${s.target.name}`, [own, ...(outcome.more ?? [])], started, {
+  const st = statement(s, 'milestone', `Milestone ${step.number}: ${step.title} — release ${s.release} on ${s.target.name}`, [own, ...(outcome.more ?? []), ...(extra ? [extra] : [])], started, {
     milestone: { number: step.number, id: step.id },
     ...(notes.length ? { notes: [...notes] } : {}),
     ...(recordStatus ? { status: recordStatus } : {}),
@@ -242,7 +257,7 @@ function summaryResults(runs: MilestoneRun[]): CheckResult[] {
 }
 
 /** Runs steps in order until one fails or an interrupt arrives; then the rollback path if the stack was touched. */
-async function runSteps(s: Session, steps: Step[], notes: string[], touchedBefore = false, watchStack = false): Promise<Omit<DeployResult, 'outcome' | 'exitCode'> & { failed?: MilestoneRun; availability?: CheckResult }> {
+async function runSteps(s: Session, steps: Step[], notes: string[], touchedBefore = false, watchStack: 'deploy' | 'milestone' | false = false): Promise<Omit<DeployResult, 'outcome' | 'exitCode'> & { failed?: MilestoneRun; availability?: CheckResult }> {
   const runs: MilestoneRun[] = [];
   // Per-service availability, observed from milestone 6 until the stack stops changing (availability.ts).
   let watch: Awaited<ReturnType<typeof watchSession>>;
@@ -256,7 +271,18 @@ async function runSteps(s: Session, steps: Step[], notes: string[], touchedBefor
       break;
     }
     if (watchStack && step.number === 6) watch = await watchSession(s);
-    const run = await runStep(s, step, notes, () => (touched = true));
+    // A milestone run alone (`run 6`) records its own watch: from the start to the end of the milestone.
+    const own = watchStack === 'milestone' && watch !== undefined ? watch : undefined;
+    const alsoRecord = own
+      ? async () => {
+          // Alone, milestone 6 ends when compose returns, before a recreated service answers again: wait
+          // (up to the health timeout) until every service seen serving answers, so an outage has an end.
+          const back = await own.recovered(s.config.deploy.healthTimeoutMs);
+          if (!back) notes.push(`availability: not every service answered again within ${s.config.deploy.healthTimeoutMs / 1000} s after milestone 6; its figure is a lower bound`);
+          return (availability = await stopWatch(own, false, 'during milestone 6 (stack starts), until every service seen serving answered again'));
+        }
+      : undefined;
+    const run = await runStep(s, step, notes, () => (touched = true), alsoRecord);
     runs.push(run);
     if (failedStatus(run.status)) {
       failed = run;
@@ -272,7 +298,8 @@ async function runSteps(s: Session, steps: Step[], notes: string[], touchedBefor
     if (rec && rec.status !== 'healthy') await saveState(s, upsertRelease(s.state, { ...rec, status: 'failed' }));
     if (!touched) notes.push('the running stack was not changed');
   }
-  availability ??= await stopWatch(watch, rollback !== undefined);
+  if (watchStack === 'deploy') availability ??= await stopWatch(watch, rollback !== undefined);
+  else await watch?.stop();
   return {
     release: s.release,
     target: s.target.name,
@@ -287,9 +314,10 @@ async function runSteps(s: Session, steps: Step[], notes: string[], touchedBefor
 }
 
 /** Opens a session for a command that changes the server: evidence settled first, published images resolved (and pulled as configured). */
-function openChanging(o: DeployOptions, mayPull = true): Promise<Session> {
+function openChanging(o: DeployOptions, mayPull = true, composeLater = false): Promise<Session> {
   return openSession(o, {
     mayPull,
+    composeLater,
     // What `check` rejects, at its file:line, before the bundle is read and anything connects.
     vet: async (config, compose) => throwIfErrors(await preflightErrors(config, compose)),
     before: async (p) => {
@@ -305,7 +333,8 @@ function refuseForeignEnvFilesOf(s: Session): Promise<void> {
 
 /** `shipproof deploy`: every milestone in order, stopping at the first failure. */
 export async function deploy(o: DeployOptions): Promise<DeployResult> {
-  const s = await openChanging(o);
+  // Compose is detected after the no-op check: a redeploy of what runs never starts compose.
+  const s = await openChanging(o, true, true);
   try {
     await refuseForeignEnvFilesOf(s);
     return await withLock(s, o, async (_me, notes, interruptedFound) => {
@@ -319,7 +348,8 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
         if (o.quietNoop !== true) await writeRecordOrTrace(s.config, st);
         return { release: s.release, target: s.target.name, outcome: 'unchanged', milestones: [], exitCode: 0, notes };
       }
-      const { failed, availability, ...r } = await runSteps(s, STEPS, notes, false, true);
+      await composeFlavor(s);
+      const { failed, availability, ...r } = await runSteps(s, (await steps()).STEPS, notes, false, 'deploy');
       const pruned = failed ? [] : await prune(s);
       if (pruned.length) notes.push(`pruned releases: ${pruned.join(', ')}`);
       const outcome: DeployResult['outcome'] = failed ? (r.rollback?.healthy ? 'rolled-back' : 'failed') : 'deployed';
@@ -347,7 +377,7 @@ export async function deploy(o: DeployOptions): Promise<DeployResult> {
 
 /** `shipproof run <milestone>`: one milestone, guarded by the evidence of the earlier ones. */
 export async function runMilestone(o: DeployOptions & { milestone: string }): Promise<DeployResult> {
-  const step = stepByRef(o.milestone);
+  const step = (await steps()).stepByRef(o.milestone);
   if (!step) {
     throw new UsageError(`Unknown milestone "${o.milestone}".`, { hint: `Milestones: ${MILESTONES.map((m) => `${m.number} ${m.id}`).join(', ')}.` });
   }
@@ -367,7 +397,8 @@ export async function runMilestone(o: DeployOptions & { milestone: string }): Pr
     }
     return await withLock(s, o, async () => {
       // `run 7` / `run 8` gate a stack an earlier `run 6` already changed: a failure rolls back.
-      const { failed, ...r } = await runSteps(s, [step], notes, step.number === 7 || step.number === 8);
+      // `run 6` watches each service's availability during the milestone and records it with it.
+      const { failed, availability: _inRecord, ...r } = await runSteps(s, [step], notes, step.number === 7 || step.number === 8, step.number === 6 ? 'milestone' : false);
       return { ...r, outcome: failed ? (r.rollback?.healthy ? 'rolled-back' : 'failed') : 'deployed', exitCode: failed ? 1 : 0 };
     });
   } finally {

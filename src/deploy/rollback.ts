@@ -12,9 +12,7 @@ import { switchLinkCommand, tagImageCommand } from './commands.js';
 import { healthGate } from './health-gate.js';
 import { composeLive, runner, type Session } from './session.js';
 import { releaseOf, upsertRelease, writeState, type DeployState, type ReleaseRecord } from './state.js';
-import { expectedServices, explainContainers } from './steps/shared.js';
-import { UP_TIMEOUT_MS } from './steps/stack-starts.js';
-import { cutOverBeforeUp } from './steps/cutover.js';
+import { expectedServices, explainContainers, UP_TIMEOUT_MS } from './steps/shared.js';
 
 export interface RollbackChoice {
   to?: ReleaseRecord;
@@ -85,6 +83,8 @@ export async function restoreRelease(s: Session, to: string): Promise<Restored> 
   for (const argv of restoreCommands(s, rec)) {
     const up = argv.includes('up');
     // The same cut-over as a deploy: changed services switch without a gap; compose up does the rest.
+    // Loaded when a restore runs: a no-op deploy never needs the cut-over (or the backup modules it brings).
+    const { cutOverBeforeUp } = await import('./steps/cutover.js');
     if (up) cutover = (await cutOverBeforeUp({ run, compose: composeLive(s, liveFiles(s, rec)), liveDir: s.layout.live, model: s.compose, config: s.config, log: s.log }, Object.fromEntries(Object.entries(rec.images).map(([k, v]) => [k, v.id])))).lines;
     started ||= up;
     const r = await run(argv, { timeoutMs: up ? UP_TIMEOUT_MS : 60_000 });

@@ -57,6 +57,11 @@ export interface SessionOptions {
   before?: (s: Omit<Session, 'flavor' | 'state' | 'docker' | 'images'>) => Promise<void>;
   /** Pull published images as deploy.pull says before deciding the release (deploy, run); read-only commands never pull. */
   mayPull?: boolean;
+  /**
+   * Detect Compose only when `composeFlavor(s)` is called (a no-op deploy never runs compose;
+   * v1's Python start is ~0.8 s CPU). Until then reading `s.flavor` throws.
+   */
+  composeLater?: boolean;
 }
 
 export class ConsentDeclinedError extends ShipproofError {
@@ -164,15 +169,31 @@ export async function openSession(o: DeployOptions, so: SessionOptions = {}): Pr
   try {
     if (so.before) await so.before(partial);
     const docker = new Docker(host);
-    const info = await runTransient(partial.policy, host.description, () => docker.info());
+    const info = so.composeLater ? undefined : await runTransient(partial.policy, host.description, () => docker.info());
+    if (so.composeLater) await runTransient(partial.policy, host.description, () => docker.engineOnce());
     const state = await runTransient(partial.policy, host.description, () => readState(host, l));
     const images = await resolveImageIds(host, await publishedImages(o.config, compose), o.config.deploy.pull, so.mayPull === true, log);
-    return { ...partial, release: releaseId(bundle, images), docker, flavor: info.compose.flavor, state, images };
+    const s: Omit<Session, 'flavor'> = { ...partial, release: releaseId(bundle, images), docker, state, images };
+    if (info) return { ...s, flavor: info.compose.flavor };
+    return Object.defineProperty(s, 'flavor', {
+      configurable: true,
+      enumerable: true,
+      get() {
+        throw new Error('internal: the compose flavor was read before composeFlavor(session) detected it');
+      },
+    }) as Session;
   } catch (e) {
     partial.interrupts.dispose();
     if (partial.ownsHost) await host.close();
     throw e;
   }
+}
+
+/** Detects Compose on a session opened with `composeLater` (once; later calls return at once). */
+export async function composeFlavor(s: Session): Promise<ComposeContext['flavor']> {
+  const info = await runTransient(s.policy, s.host.description, () => s.docker.info());
+  Object.defineProperty(s, 'flavor', { value: info.compose.flavor, writable: true, enumerable: true, configurable: true });
+  return info.compose.flavor;
 }
 
 export async function closeSession(s: Session): Promise<void> {

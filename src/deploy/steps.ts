@@ -28,8 +28,7 @@ export const STEPS: Step[] = [
   restoreRehearsal,
 ];
 
-/** Milestones whose failure has already changed the running stack: they trigger a rollback. */
-export const ROLLBACK_FROM = new Set([6, 7, 8]);
+export { ROLLBACK_FROM } from './steps/shared.js';
 
 export function stepByRef(ref: string): Step | undefined {
   return STEPS.find((s) => String(s.number) === ref || s.id === ref);

@@ -91,6 +91,11 @@ export function projectContainerIdsCommand(project: string): string[] {
   return ['docker', 'ps', '--all', '--quiet', '--no-trunc', '--filter', `label=com.docker.compose.project=${project}`];
 }
 
+/** One `docker ps` for the state of every container of a project: id, service, state, and the status line (health, exit code). */
+export function projectContainerStatesCommand(project: string): string[] {
+  return ['docker', 'ps', '--all', '--no-trunc', '--filter', `label=com.docker.compose.project=${project}`, '--format', '{{.ID}}\t{{.Label "com.docker.compose.service"}}\t{{.State}}\t{{.Status}}'];
+}
+
 export function inspectContainersCommand(ids: readonly string[]): string[] {
   return ['docker', 'container', 'inspect', ...ids];
 }

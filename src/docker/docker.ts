@@ -42,6 +42,7 @@ const INSTALL_HINT =
 
 export class Docker {
   private detected: Promise<DockerInfo> | undefined;
+  private engine: Promise<DockerVersion> | undefined;
 
   constructor(readonly target: Target) {}
 
@@ -55,8 +56,20 @@ export class Docker {
   }
 
   private async detect(): Promise<DockerInfo> {
-    const [version, compose] = await Promise.all([this.engineVersion(), this.detectCompose()]);
+    const [version, compose] = await Promise.all([this.engineOnce(), this.detectCompose()]);
     return { engine: version, compose };
+  }
+
+  /**
+   * The engine's version, asked once per facade (a failure lets a later call ask again): a check
+   * that the engine answers without Compose's detection (docker-compose v1 costs ~0.8 s CPU to start).
+   */
+  engineOnce(): Promise<DockerVersion> {
+    this.engine ??= this.engineVersion();
+    this.engine.catch(() => {
+      this.engine = undefined;
+    });
+    return this.engine;
   }
 
   async engineVersion(): Promise<DockerVersion> {

@@ -130,3 +130,22 @@ export function parseImageInspect(text: string): ImageInfo[] {
     return { id: str(i.Id) ?? '', repoTags: list(i.RepoTags), repoDigests: list(i.RepoDigests) };
   });
 }
+
+/** What one `docker ps` line says of a container (projectContainerStatesCommand). */
+export type ContainerStateLine = Pick<ContainerInfo, 'id' | 'service' | 'state' | 'health' | 'exitCode'>;
+
+const STATES: readonly ContainerState[] = ['created', 'running', 'paused', 'restarting', 'removing', 'exited', 'dead'];
+
+/**
+ * Reads `<id>\t<service>\t<state>\t<status>` lines. The health is the status line's
+ * "(healthy)" / "(unhealthy)" / "(health: starting)"; the exit code its "Exited (N)".
+ */
+export function parseContainerStates(text: string): ContainerStateLine[] {
+  return text.split('\n').flatMap((line) => {
+    const [id, service, state, status = ''] = line.split('\t');
+    if (!id || state === undefined) return [];
+    const health: HealthState = /\(healthy\)/.test(status) ? 'healthy' : /\(unhealthy\)/.test(status) ? 'unhealthy' : /\(health: starting\)/.test(status) ? 'starting' : 'none';
+    const exit = /^Exited \((-?\d+)\)/.exec(status);
+    return [{ id, service: service === '' ? undefined : service, state: (STATES as readonly string[]).includes(state) ? (state as ContainerState) : 'dead', health, exitCode: exit ? Number(exit[1]) : 0 }];
+  });
+}

@@ -7,7 +7,7 @@ import { BaseTarget } from '../../src/targets/base-target.js';
 import type { CommandEnd, SpawnOptions, SpawnedCommand, TargetKind } from '../../src/targets/target.js';
 
 export interface FakeReply {
-  stdout?: string;
+  stdout?: string | Buffer;
   stderr?: string;
   exitCode?: number;
 }
@@ -133,6 +133,11 @@ export function containerJson(project: string, list: { id: string; service: stri
   );
 }
 
+function holePattern(planned: string): RegExp {
+  const parts = planned.split(/<[^<>]+>/).map((x) => x.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'));
+  return new RegExp(`^${parts.join('[\\s\\S]+?')}$`);
+}
+
 /** Does `argv` match a planned argv? `<…>` stands for one or more arguments only the server knows. */
 export function matchesPlanned(planned: readonly string[], argv: readonly string[]): boolean {
   const isHole = (s: string): boolean => /^<[^>]*>$/.test(s);
@@ -144,8 +149,10 @@ export function matchesPlanned(planned: readonly string[], argv: readonly string
       for (let k = j + 1; k <= argv.length; k++) if (go(i + 1, k)) return true;
       return false;
     }
-    // An argument with a hole inside (e.g. "<image id of web>") matches any single argument.
-    if (/<[^>]+>/.test(p)) return go(i + 1, j + 1);
+    // An argument with a hole inside (e.g. "shipproof-release/web:<release>", a pipeline script naming
+    // "<container of db>") matches one argument equal to it with each hole standing for some text.
+    // Shell quotes are left out of the comparison: a script quotes an argument with a hole ('<…>') that the real value does not need.
+    if (/<[^>]+>/.test(p)) return holePattern(p.replace(/'/g, '')).test(argv[j]!.replace(/'/g, '')) && go(i + 1, j + 1);
     return p === argv[j] && go(i + 1, j + 1);
   };
   return go(0, 0);

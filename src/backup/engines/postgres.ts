@@ -3,7 +3,8 @@
 // POSTGRES_PASSWORD_FILE) into PGPASSWORD, never onto a command line; the official images trust
 // local socket connections anyway. Rehearsal: psql into a scratch server of the same image, then
 // pg_dumpall of the scratch copy, fingerprinted the same way as the backup stream.
-import { dockerExecCommand } from '../commands.js';
+import { dockerExecCommand, pipelineCommand, serverRunCommand } from '../commands.js';
+import { scratchStateCommand } from '../scratch.js';
 import { PgDumpFingerprinter } from '../fingerprint/pg-dump.js';
 import { exitsZero, parseInventoryLines, type EngineProbes } from './inventory.js';
 import { RehearsalStepError, sanitizeErrorLine, type EngineSpec } from './types.js';
@@ -98,6 +99,16 @@ export const postgresEngine: EngineSpec = {
   dumpCommand: (ctx) => pgDumpCommand((ctx.live.container as NonNullable<typeof ctx.live.container>).name),
   sink: () => new PgDumpFingerprinter(),
   probes: PG_PROBES,
+  rehearsalCommands: (image, sc) => {
+    const c = sc.name('postgres');
+    return [
+      { argv: serverRunCommand({ image, name: c, labels: sc.labels, network: sc.network, env: PG_SCRATCH_ENV }), note: 'a scratch PostgreSQL of the same image' },
+      { argv: dockerExecCommand(c, PG_READY), note: 'until it is ready (up to 180 s)' },
+      { argv: scratchStateCommand(c), when: 'while it is not ready: has it stopped?' },
+      { argv: pipelineCommand([pgRestoreCommand(c)], { feedFrom: sc.backupFile }), note: 'the backup, decompressed on the server, into psql' },
+      { argv: pipelineCommand([pgRedumpCommand(c)]), note: 'pg_dumpall of the scratch copy, fingerprinted here and compared with the backup' },
+    ];
+  },
   async rehearse(rc) {
     const c = await rc.scratch.startServer(rc.image, 'postgres', PG_SCRATCH_ENV);
     await rc.scratch.waitReady(c, PG_READY, 180_000, (r) => r.exitCode === 0);

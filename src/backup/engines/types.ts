@@ -71,6 +71,15 @@ export interface RehearsalContext {
   timeoutMs: number;
 }
 
+/** A scratch set as a plan names it (src/backup/plan.ts). */
+export interface PlannedScratch {
+  network: string;
+  labels: Record<string, string>;
+  name(suffix: string): string;
+  /** The backup file a restore is fed from. */
+  backupFile: string;
+}
+
 export interface EngineSpec {
   engine: Engine;
   /** Covered by an integration test; untested engines run only when asked to explicitly. */
@@ -92,6 +101,8 @@ export interface EngineSpec {
   rehearse?(rc: RehearsalContext): Promise<Fingerprint>;
   /** What the read-only probes ask the engine in its container ({} = nothing of its own). */
   probes: EngineProbes;
+  /** The commands `rehearse` runs, for a plan (`--dry-run` of milestone 10); placeholders for what only the server knows. */
+  rehearsalCommands?(image: string, scratch: PlannedScratch): { argv: string[]; note?: string; when?: string }[];
 }
 
 export { RehearsalStepError } from '../rehearsal-error.js';

@@ -1,5 +1,6 @@
 // Milestones 9 and 10: a backup of every stateful service, then a rehearsed restore of it.
 import { newestVerifiedBackup, rehearseForDeploy, runBackups } from '../../backup/index.js';
+import { backupRunPlan, rehearsalPlan } from '../../backup/plan.js';
 import type { Step, StepContext, StepOutcome } from '../context.js';
 import { meta, statefulServices } from './shared.js';
 
@@ -9,7 +10,7 @@ const takenThisRun = new WeakMap<StepContext['bundle'], string[]>();
 export const backupRuns: Step = {
   ...meta(9),
   changes: true,
-  plan: (ctx) => statefulServices(ctx).map((svc) => ({ argv: ['docker', 'exec', `<container of ${svc}>`, '<dump command of its engine>'], note: `streamed to ${ctx.target.backupsDir}, mode 0600` })),
+  plan: (ctx) => backupRunPlan(ctx),
   async run(ctx): Promise<StepOutcome> {
     const services = statefulServices(ctx);
     if (services.length === 0) return { status: 'skipped', reason: 'the compose file has no stateful services', observations: {} };
@@ -31,7 +32,7 @@ export const backupRuns: Step = {
 export const restoreRehearsal: Step = {
   ...meta(10),
   changes: true,
-  plan: (ctx) => statefulServices(ctx).map((svc) => ({ argv: ['docker', 'run', '--rm', '<scratch container of the same image>'], note: `restore the newest backup of ${svc}, compare its fingerprint, remove the scratch container` })),
+  plan: (ctx) => rehearsalPlan(ctx),
   async run(ctx): Promise<StepOutcome> {
     const services = statefulServices(ctx);
     if (services.length === 0) return { status: 'skipped', reason: 'the compose file has no stateful services', observations: {} };

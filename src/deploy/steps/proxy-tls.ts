@@ -7,7 +7,8 @@ import { fromResults, meta, probeResults } from './shared.js';
 export const proxyTls: Step = {
   ...meta(8),
   changes: false,
-  plan: (ctx) => tlsProbe.plan({ config: ctx.config, target: ctx.target, compose: ctx.compose }).map((c) => ({ argv: c.argv })),
+  // What run executes: nothing without domains; else the TLS check and the HTTP health probes.
+  plan: (ctx) => (ctx.config.domains.length === 0 ? [] : [tlsProbe, httpHealthProbe].flatMap((p) => p.plan({ config: ctx.config, target: ctx.target, compose: ctx.compose }).map((c) => ({ argv: c.argv, note: p.id })))),
   async run(ctx) {
     if (ctx.config.domains.length === 0) return { status: 'skipped', reason: 'no domains are declared in shipproof.yaml, so no TLS was checked', observations: {} };
     return fromResults(await probeResults(ctx, [tlsProbe, httpHealthProbe]));

@@ -10,6 +10,10 @@ import { putFileCommand } from '../../targets/file-commands.js';
 import type { PlanContext, PlannedStepCommand, StepContext, StepOutcome } from '../context.js';
 
 export const BUILD_TIMEOUT_MS = 30 * 60_000;
+export const UP_TIMEOUT_MS = 15 * 60_000;
+
+/** Milestones whose failure has already changed the running stack: they trigger a rollback. */
+export const ROLLBACK_FROM: ReadonlySet<number> = new Set([6, 7, 8]);
 
 export function meta(n: number): { number: number; id: string; title: string } {
   const m = MILESTONES[n - 1]!;

@@ -10,9 +10,10 @@ import type { Step, StepContext, StepOutcome } from '../context.js';
 import { describeChanges, observedChanges, parseConfigHashes, planServices, type ServiceChange } from '../service-plan.js';
 import { upsertRelease } from '../state.js';
 import { cutOverChanged, stepHook, stepPlan } from './cutover.js';
-import { expectedServices, explainContainers, explainPlan, meta, probeContext, statefulServices, statePut } from './shared.js';
+import { watchCommands } from '../availability-target.js';
+import { expectedServices, explainContainers, explainPlan, meta, probeContext, statefulServices, statePut, UP_TIMEOUT_MS } from './shared.js';
+export { UP_TIMEOUT_MS } from './shared.js';
 
-export const UP_TIMEOUT_MS = 15 * 60_000;
 
 /**
  * Backup-before-apply: the stateful services this release recreates (compose's config hash or
@@ -67,6 +68,8 @@ export const stackStarts: Step = {
     { argv: projectContainerIdsCommand(ctx.config.project) },
     { argv: inspectContainersCommand(['<ids of the project containers>']), serverOnly: true },
     ...explainPlan(),
+    // Run by the deploy runner beside this step (src/deploy/availability-target.ts).
+    ...watchCommands(ctx.config.project, ctx.config.health),
   ],
   async run(ctx) {
     await ctx.confirm(`start release ${ctx.release} (compose up) on ${ctx.host.description}`);
