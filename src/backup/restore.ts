@@ -78,7 +78,7 @@ export interface PreparedRestore {
  * its manifest (sha256 read on the server), fits the service's engine, and can be decrypted.
  * `restore --into --dry-run` stops here and shows the plan.
  */
-export async function prepareRestoreInto(o: Pick<RestoreIntoOptions, 'config' | 'target' | 'host' | 'backup' | 'service' | 'identity'>): Promise<PreparedRestore> {
+export async function prepareRestoreInto(o: Pick<RestoreIntoOptions, 'config' | 'target' | 'host' | 'docker' | 'backup' | 'service' | 'identity'>): Promise<PreparedRestore> {
   const folder = await readBackupsFolder(o.host, o.target.backupsDir);
   const backup = findBackup(folder, o.backup);
   if (!backup) throw new UsageError(`There is no backup "${o.backup}" in ${o.target.backupsDir} on ${o.target.name}.`, { hint: 'See `shipproof backup list`.' });
@@ -97,6 +97,12 @@ export async function prepareRestoreInto(o: Pick<RestoreIntoOptions, 'config' | 
   const recorder = new CommandRecorder(new AbortController().signal);
   const sum = await recorder.run(o.host, sha256Command(backup.path), { timeoutMs: 3_600_000 });
   if (parseSha256Output(sum.stdout) !== m.sha256) throw new CheckFailedError(`The file of ${m.id} does not match its manifest (sha256): it was changed or damaged; nothing was restored.`);
+  const restore = engineSpec(m.engine).restoreInto;
+  if (restore?.precheck) {
+    const [live] = await liveServices({ host: o.host, docker: o.docker, project: o.config.project, compose, services: [svc] });
+    const problem = live ? restore.precheck(o.service, live, m) : `${o.service} has no container`;
+    if (problem !== undefined) throw new CheckFailedError(`${m.id} cannot be restored into ${o.service}: ${problem}; nothing was changed.`);
+  }
   const dependents = dependentsOf(compose, await readLinks(o.config.composeFiles).catch(() => new Map<string, string[]>()), o.service);
   return { backup, compose, svc, dependents, recorder };
 }

@@ -8,8 +8,9 @@
 import { ShipproofError } from '../../errors.js';
 import { helperRunCommand } from '../commands.js';
 import { TarFingerprinter } from '../fingerprint/tar.js';
-import { RehearsalStepError, type DataVolume, type EngineSpec, type LiveRestore, type MountKind, type RehearsalContext } from './types.js';
+import { RehearsalStepError, type DataVolume, type EngineSpec, type LiveRestore, type LiveService, type MountKind, type RehearsalContext } from './types.js';
 import type { Fingerprint, FilesFingerprint } from '../fingerprint/types.js';
+import type { BackupManifest } from '../manifest.js';
 
 export const ARCHIVE_ROOT = '/backup';
 export const RESTORE_ROOT = '/restore';
@@ -72,17 +73,21 @@ export function archivedSources(fp: FilesFingerprint): string[] {
 /** Restores a tar archive into the live mounts of one kind. */
 export function tarLiveRestore(kind: ArchiveSource): LiveRestore {
   const what = kind === 'bind' ? 'bind-mounted folders' : 'volumes';
+  const precheck = (service: string, live: LiveService, m: BackupManifest): string | undefined => {
+    if (live.volumes.length === 0) return `the ${what} of ${service} are not known${kind === 'bind' ? ' (they are read from its container, and it is not there; start it once)' : ''}`;
+    const mounted = new Set(live.volumes.map((v) => v.name));
+    const missing = archivedSources(m.fingerprint as FilesFingerprint).filter((n) => !mounted.has(n));
+    if (missing.length) return `the backup holds ${missing.join(', ')}, which ${service} does not mount now (it mounts ${[...mounted].join(', ')})`;
+    return undefined;
+  };
   return {
     describe: (service, m) =>
       `stop the services using ${service}'s ${what}, replace their contents from ${m.file} with the helper image ${m.restoreImage.id.slice(0, 19)}, start them again`,
+    precheck,
     async run(ctx) {
       const m = ctx.manifest;
-      if (ctx.live.volumes.length === 0) {
-        throw new ShipproofError(`the ${what} of ${ctx.service} are not known${kind === 'bind' ? ' (they are read from its container, and it is not there; start it once)' : ''}`);
-      }
-      const mounted = new Set(ctx.live.volumes.map((v) => v.name));
-      const missing = archivedSources(m.fingerprint as FilesFingerprint).filter((n) => !mounted.has(n));
-      if (missing.length) throw new ShipproofError(`the backup holds ${missing.join(', ')}, which ${ctx.service} does not mount now (it mounts ${[...mounted].join(', ')}); nothing was restored`);
+      const problem = precheck(ctx.service, ctx.live, m);
+      if (problem !== undefined) throw new ShipproofError(problem);
       return ctx.withDataUsersStopped(async () => {
         const r = await ctx.feed([tarReplaceCommand(ctx.image, ctx.live.volumes, kind, { 'shipproof.restore': 'live' })], [`replace the ${what}' contents`]);
         if (!r.ok) throw new ShipproofError(`replacing the ${what}' contents failed: ${r.reason ?? 'unknown reason'}`);

@@ -131,6 +131,8 @@ export interface LiveRestoreContext {
 export interface LiveRestore {
   /** The restore step in a sentence, for `restore --into --dry-run`. */
   describe(service: string, manifest: BackupManifest): string;
+  /** Read-only: why this backup cannot go into the service as it runs now (before consent, and in a dry run); undefined = it can. */
+  precheck?(service: string, live: LiveService, manifest: BackupManifest): string | undefined;
   /** Restores and returns the live service's fingerprint read back (compared with the backup's by the caller). */
   run(ctx: LiveRestoreContext): Promise<Fingerprint>;
 }
