@@ -10,7 +10,8 @@ import { ShipproofError, UsageError } from '../errors.js';
 import { suggestionHint } from '../config/did-you-mean.js';
 import type { Target } from '../targets/target.js';
 import { containerMountsCommand } from './commands.js';
-import type { DataVolume, ImageRef, LiveContainer, LiveService } from './engines/types.js';
+import { engineSpec } from './engines/index.js';
+import { dataMountsOf, type DataVolume, type ImageRef, type LiveContainer, type LiveService } from './engines/types.js';
 
 export interface Mount {
   type: string;
@@ -92,20 +93,21 @@ export async function liveServices(o: {
       const chosen = mine.find((c) => c.state === 'running') ?? mine[0];
       const container = chosen ? toLive(chosen) : undefined;
       let volumes: DataVolume[];
+      const binds = dataMountsOf(engineSpec(s.engine)) === 'bind';
       if (chosen) {
         const r = await o.host.exec(containerMountsCommand(chosen.id), { timeoutMs: 30_000 });
         const mounts = parseMounts(r.stdout);
         // The `files` engine archives the host folders the container really bind-mounts.
-        const binds = s.binds.flatMap((b) => {
+        const folders = s.binds.flatMap((b) => {
           const m = mounts.find((x) => x.type === 'bind' && x.destination === b.target);
           return m?.source ? [{ name: bindName(b.target), volume: m.source, destination: m.destination }] : [];
         });
-        volumes = s.engine === 'files' ? binds : s.volumes.flatMap((key) => {
+        volumes = binds ? folders : s.volumes.flatMap((key) => {
           const wanted = dockerVolumeName(o.compose, o.project, key);
           const m = mounts.find((x) => x.type === 'volume' && x.name === wanted) ?? mounts.find((x) => x.type === 'volume' && x.name?.endsWith(`_${key}`));
           return m?.name ? [{ name: key, volume: m.name, destination: m.destination }] : [];
         });
-      } else if (s.engine === 'files') {
+      } else if (binds) {
         // Without a container the host folders are not known for sure; the backup says so.
         volumes = [];
       } else {

@@ -2,43 +2,14 @@
 // staged next to the live one on the same volume (so the swap is a rename), the old file is
 // kept aside as `<file>.shipproof-old` until the service is verified, and put back on failure.
 // The swap runs in a helper container on the service's volumes, with the volume's users stopped.
-import { ShipproofError } from '../errors.js';
-import type { CommandRecorder } from '../probes/recorder.js';
-import { dockerExecCommand, helperRunCommand } from './commands.js';
-import { REDIS_DUMP_SCRIPT, redisFingerprintCommand } from './engines/redis.js';
-import { sqliteCheckCommand } from './engines/sqlite.js';
-import type { DataVolume } from './engines/types.js';
-import { parseRedisFingerprint } from './fingerprint/redis.js';
-import { parseSqliteFingerprint } from './fingerprint/sqlite.js';
-import type { Fingerprint } from './fingerprint/types.js';
-import { runPipeline } from './stream.js';
-import type { Target } from '../targets/target.js';
+import { isShipproofError, ShipproofError } from '../errors.js';
+import { helperRunCommand } from './commands.js';
+import type { DataVolume, LiveRestoreContext } from './engines/types.js';
 
 const OLD = '.shipproof-old';
 const NEW = '.shipproof-new';
 /** Marks that there was no live file before the swap (so a rollback removes the restored one). */
 const NONE = '.shipproof-none';
-
-/** redis-cli with the password from the container's env (REDIS_PASSWORD), never on a command line. */
-const REDIS_CLI_PRELUDE = REDIS_DUMP_SCRIPT.split('\n').slice(0, 3).join('\n');
-
-/** Prints the RDB directory, file name and appendonly setting, one per line. */
-export const REDIS_CONFIG_SCRIPT = [
-  REDIS_CLI_PRELUDE,
-  'cli CONFIG GET dir | sed -n 2p',
-  'cli CONFIG GET dbfilename | sed -n 2p',
-  'cli CONFIG GET appendonly | sed -n 2p',
-].join('\n');
-
-/** Waits (up to `$1` seconds) until Redis answers PING and has finished loading its data. */
-export const REDIS_READY_SCRIPT = [
-  REDIS_CLI_PRELUDE.replace('set -e', 'set -u'),
-  'end=$(( $(date +%s) + $1 ))',
-  'until [ "$(cli PING 2>/dev/null)" = PONG ] && cli INFO persistence 2>/dev/null | tr -d "\\r" | grep -q "^loading:0"; do',
-  '  [ "$(date +%s)" -lt "$end" ] || { echo "redis did not become ready" >&2; exit 3; }',
-  '  sleep 0.2',
-  'done',
-].join('\n');
 
 /**
  * `$1` = the directory, then the files (relative to it) to stage; stdin = a tar of the new files
@@ -111,74 +82,31 @@ export function swapCommitCommand(image: string, volumes: readonly DataVolume[],
   return helperRunCommand({ image, entrypoint: '', labels, mounts: swapMounts(volumes), argv: ['sh', '-c', SWAP_COMMIT_SCRIPT, 'shipproof-swap-commit', SWAP_ROOT, ...files] });
 }
 
-/** A tar (on stdout) of a single RDB read from stdin, named by its path: wraps the RDB for swapInCommand. */
-export function rdbToTarCommand(image: string, file: string): string[] {
-  return helperRunCommand({
-    image,
-    entrypoint: '',
-    interactive: true,
-    argv: ['sh', '-c', 'set -e; t="$(mktemp -d)"; mkdir -p "$t/$(dirname "$1")"; cat > "$t/$1"; tar -c -f - -C "$t" "$1"; rm -rf "$t"', 'shipproof-rdb-tar', file],
-  });
-}
-
 /** A tar of the named files (relative to `/` of the service) from the service's volumes. */
 export function filesTarCommand(image: string, volumes: readonly DataVolume[], files: readonly string[]): string[] {
   return helperRunCommand({ image, entrypoint: '', mounts: swapMounts(volumes).map((m) => ({ ...m, readOnly: true })), argv: ['tar', '-c', '-f', '-', '-C', SWAP_ROOT, '--', ...files] });
 }
 
-export interface RedisLayout {
-  dir: string;
-  file: string;
-  appendonly: boolean;
+function message(e: unknown): string {
+  return (isShipproofError(e) || e instanceof Error ? e.message : String(e)).replace(/\.$/, '');
 }
 
-export function parseRedisConfig(stdout: string): RedisLayout {
-  const [dir, file, aof] = stdout.split('\n').map((l) => l.trim());
-  if (!dir || !file) throw new ShipproofError('Redis did not say where its RDB file is (CONFIG GET dir / dbfilename).');
-  return { dir, file, appendonly: aof === 'yes' };
+/** Puts the kept-aside files back (with the data's users stopped unless they already are); says what went wrong if it could not. */
+export async function swapBack(ctx: LiveRestoreContext, files: readonly string[], labels: Record<string, string>, stopped: boolean): Promise<string | undefined> {
+  const run = async (): Promise<void> => {
+    const r = await ctx.recorder.run(ctx.host, swapBackCommand(ctx.image, ctx.live.volumes, files, labels), { timeoutMs: 600_000 });
+    if (r.exitCode !== 0) throw new ShipproofError('the helper that puts the old files back failed');
+  };
+  try {
+    if (stopped) await run();
+    else await ctx.withDataUsersStopped(run);
+    return undefined;
+  } catch (e) {
+    return message(e);
+  }
 }
 
-/** The RDB's path relative to `/`, when its directory is (in) one of the service's volumes. */
-export function rdbPathInVolumes(layout: RedisLayout, volumes: readonly DataVolume[]): string | undefined {
-  const dir = layout.dir.replace(/\/+$/, '');
-  const inVolume = volumes.some((v) => dir === v.destination.replace(/\/+$/, '') || dir.startsWith(`${v.destination.replace(/\/+$/, '')}/`));
-  if (!inVolume || layout.file.includes('/')) return undefined;
-  return `${dir}/${layout.file}`.replace(/^\/+/, '');
-}
-
-export async function redisLayout(host: Target, container: string, recorder: CommandRecorder): Promise<RedisLayout> {
-  const r = await recorder.run(host, dockerExecCommand(container, ['sh', '-c', REDIS_CONFIG_SCRIPT, 'shipproof-redis-config']), { timeoutMs: 60_000 });
-  if (r.exitCode !== 0) throw new ShipproofError(`could not ask ${container} where its RDB file is`);
-  return parseRedisConfig(r.stdout);
-}
-
-export async function waitRedisReady(host: Target, container: string, recorder: CommandRecorder, seconds = 120): Promise<void> {
-  const r = await recorder.run(host, dockerExecCommand(container, ['sh', '-c', REDIS_READY_SCRIPT, 'shipproof-redis-ready', String(seconds)]), { timeoutMs: (seconds + 30) * 1000 });
-  if (r.exitCode !== 0) throw new ShipproofError(`${container} did not answer after the restore`);
-}
-
-/** The live Redis' fingerprint, taken as the rehearsal takes it: a fresh BGSAVE loaded into a private redis-server. */
-export async function liveRedisFingerprint(host: Target, container: string, image: string, labels: Record<string, string>, recorder: CommandRecorder): Promise<Fingerprint> {
-  const r = await runPipeline({
-    host,
-    stages: [dockerExecCommand(container, ['sh', '-c', REDIS_DUMP_SCRIPT, 'shipproof-redis-dump']), redisFingerprintCommand(image, { labels })],
-    stageNames: ['BGSAVE', 'redis fingerprint'],
-    timeoutMs: 3_600_000,
-  });
-  recorder.records.push(r.record);
-  if (!r.ok) throw new ShipproofError(`reading ${container} back failed: ${r.reason ?? 'unknown reason'}`);
-  return parseRedisFingerprint(r.stdoutText);
-}
-
-/** The restored SQLite files' fingerprint, read from the volumes with the same check the rehearsal runs. */
-export async function volumeSqliteFingerprint(host: Target, image: string, volumes: readonly DataVolume[], files: readonly string[], labels: Record<string, string>, name: string, recorder: CommandRecorder): Promise<Fingerprint> {
-  const r = await runPipeline({
-    host,
-    stages: [filesTarCommand(image, volumes, files), sqliteCheckCommand(image, { labels, network: 'none', name })],
-    stageNames: ['tar of the restored files', 'integrity_check and fingerprint'],
-    timeoutMs: 3_600_000,
-  });
-  recorder.records.push(r.record);
-  if (!r.ok) throw new ShipproofError(`reading the restored SQLite files back failed: ${r.reason ?? 'unknown reason'}`);
-  return parseSqliteFingerprint(r.stdoutText.split('\n'));
+/** The error of a restore that failed, saying whether the old data is back. */
+export function rolledBack(e: unknown, problem: string | undefined): ShipproofError {
+  return new ShipproofError(`${message(e)}; ${problem === undefined ? 'the old data was put back' : `putting the old data back failed too (${problem}): the old files are kept as *.shipproof-old on the volume`}`);
 }

@@ -14,7 +14,7 @@ import type { Target } from '../targets/target.js';
 import { TOOL_VERSION } from '../version.js';
 import { finalizeCommand, parseSha256Output, prepareBackupsDirCommand, removeFilesCommand, sha256Command } from './commands.js';
 import { engineSpec } from './engines/index.js';
-import type { ImageRef, LiveService } from './engines/types.js';
+import { dataMountsOf, type ImageRef, type LiveService } from './engines/types.js';
 import { buildStatement } from '../evidence/statement.js';
 import { NOT_COLLECTED } from './evidence.js';
 import { fingerprintCounts, fingerprintDigest } from './fingerprint/types.js';
@@ -272,7 +272,7 @@ async function backupOne(ctx: RunContext, live: LiveService): Promise<BackupOutc
       }
       if (!helper) return finish('failed', `the helper image ${helperRef} is not on ${o.host.description} and could not be pulled`);
     }
-    if (!spec.needsRunningContainer) await requireVolumes(o.host, live.volumes, s.engine === 'files' ? 'bind' : 'volume');
+    if (!spec.needsRunningContainer) await requireVolumes(o.host, live.volumes, dataMountsOf(spec));
     const service = live.container ? await resolveImage(o.docker, live.container.imageId) : undefined;
     const image = helper ?? {
       ref: live.container?.image ?? null,
@@ -309,7 +309,7 @@ async function backupOne(ctx: RunContext, live: LiveService): Promise<BackupOutc
     let restartProblem: string | undefined;
     if (s.stop && !spec.needsRunningContainer) {
       const so = await withVolumeUsersStopped(
-        { host: o.host, docker: o.docker, project: o.config.project, compose: ctx.compose, volumes: live.volumes, recorder },
+        { host: o.host, docker: o.docker, project: o.config.project, compose: ctx.compose, volumes: live.volumes, kind: dataMountsOf(spec), recorder },
         stream,
       );
       stopped = so.stopped;

@@ -45,9 +45,12 @@ export interface StopOutcome<T> {
 
 const RESTART_ATTEMPTS = 5;
 
-/** Runs `fn` with every running container of `project` that mounts one of `volumes` stopped. */
+/**
+ * Runs `fn` with every running container of `project` that mounts one of `volumes` stopped
+ * (`kind: 'bind'`: the `volume` of each is a host folder, matched against bind mounts' sources).
+ */
 export async function withVolumeUsersStopped<T>(
-  o: { host: Target; docker: Docker; project: string; compose: ComposeModel | undefined; volumes: readonly DataVolume[]; recorder: CommandRecorder; stopTimeoutSeconds?: number },
+  o: { host: Target; docker: Docker; project: string; compose: ComposeModel | undefined; volumes: readonly DataVolume[]; kind?: 'volume' | 'bind'; recorder: CommandRecorder; stopTimeoutSeconds?: number },
   fn: () => Promise<T>,
 ): Promise<StopOutcome<T>> {
   const wanted = new Set(o.volumes.map((v) => v.volume));
@@ -55,7 +58,9 @@ export async function withVolumeUsersStopped<T>(
   const users: StoppedContainer[] = [];
   for (const c of running) {
     const r = await o.host.exec(containerMountsCommand(c.id), { timeoutMs: 30_000 });
-    if (parseMounts(r.stdout).some((m) => m.type === 'volume' && m.name !== undefined && wanted.has(m.name))) {
+    const uses = (m: ReturnType<typeof parseMounts>[number]): boolean =>
+      o.kind === 'bind' ? m.type === 'bind' && m.source !== undefined && wanted.has(m.source) : m.type === 'volume' && m.name !== undefined && wanted.has(m.name);
+    if (parseMounts(r.stdout).some(uses)) {
       users.push({ id: c.id, name: c.name, service: c.service ?? c.name });
     }
   }

@@ -13,6 +13,7 @@ import {
   type Healthcheck,
   type VolumeType,
 } from './model.js';
+import { unknownServiceKey } from './service-keys.js';
 import { isNull as isEmpty, shapeOf, text as scalarText, type PEntry, type PMap, type PNode } from './tree.js';
 
 const CONDITIONS: readonly DependencyCondition[] = ['service_started', 'service_healthy', 'service_completed_successfully'];
@@ -112,6 +113,11 @@ export function buildService(raw: RawService, r: Reader): ComposeService {
     profiles: [],
   };
   for (const entry of r.map(raw.node, `services.${raw.name}`, 'a mapping of service settings') ?? []) {
+    const unknown = unknownServiceKey(raw.name, entry.key, entry.keyLoc);
+    if (unknown !== undefined) {
+      r.errors.push(unknown);
+      continue;
+    }
     service.fieldLocations[entry.key] = entry.keyLoc;
     if (isEmpty(entry.value)) continue;
     readField(r, service, entry.key, entry);

@@ -22,7 +22,8 @@ import { sanitizeErrorLine } from '../../src/backup/engines/types.js';
 import { MONGODB_DUMP_SCRIPT, VAULT_SNAPSHOT_SCRIPT } from '../../src/backup/engines/untested.js';
 import { volumeArchiveCommand, volumeExtractCommand } from '../../src/backup/engines/volume.js';
 import { backupFileName, backupId, backupStamp, checksumLine, freeStamp, parseStamp } from '../../src/backup/naming.js';
-import { MARIADB_RESTORE_LIVE_SCRIPT, PG_RESTORE_LIVE_SCRIPT } from '../../src/backup/restore.js';
+import { MARIADB_RESTORE_LIVE_SCRIPT } from '../../src/backup/engines/mariadb.js';
+import { PG_RESTORE_LIVE_SCRIPT } from '../../src/backup/engines/postgres.js';
 
 describe('backup names', () => {
   it('stamps in UTC whole seconds and reads them back', () => {

@@ -5,9 +5,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { parseRedisConfig, rdbPathInVolumes } from '../../src/backup/engines/redis.js';
 import {
-  parseRedisConfig,
-  rdbPathInVolumes,
   SWAP_BACK_SCRIPT,
   SWAP_COMMIT_SCRIPT,
   SWAP_IN_SCRIPT,

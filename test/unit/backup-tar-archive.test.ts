@@ -55,8 +55,13 @@ describe('tar archives of volumes and bind-mounted folders', () => {
   });
 
   it('the two engines share everything but what they mount', () => {
-    const { dumpCommand: _a, procedure: pa, engine: ea, ...volumeRest } = volumeEngine;
-    const { dumpCommand: _b, procedure: pb, engine: eb, ...filesRest } = filesEngine;
+    const { dumpCommand: _a, procedure: pa, engine: ea, dataMounts: ma, restoreInto: ra, ...volumeRest } = volumeEngine;
+    const { dumpCommand: _b, procedure: pb, engine: eb, dataMounts: mb, restoreInto: rb, ...filesRest } = filesEngine;
+    expect([ma, mb]).toEqual(['volume', 'bind']);
+    expect([ra?.describe('s', { file: 'f', restoreImage: { id: 'i', ref: null } } as never), rb?.describe('s', { file: 'f', restoreImage: { id: 'i', ref: null } } as never)]).toEqual([
+      "stop the services using s's volumes, replace their contents from f with the helper image i, start them again",
+      "stop the services using s's bind-mounted folders, replace their contents from f with the helper image i, start them again",
+    ]);
     expect([ea, eb]).toEqual(['volume', 'files']);
     expect(pa).toMatch(/named volumes/);
     expect(pb).toMatch(/bind-mounted data folders/);

@@ -3,11 +3,14 @@
 // inside the service's container. The root password is read there from MARIADB_ROOT_PASSWORD /
 // MYSQL_ROOT_PASSWORD (or their _FILE forms) into MYSQL_PWD, never onto a command line.
 // Rehearsal: the dump into a scratch server of the same image, then the same dump of the copy.
+// Restore into the live service: the dump streamed into mariadb inside the service's container
+// (the dump recreates each database it holds).
+import { ShipproofError } from '../../errors.js';
 import { dockerExecCommand } from '../commands.js';
 import { MysqlDumpFingerprinter } from '../fingerprint/mysql-dump.js';
 import type { SqlFingerprint } from '../fingerprint/types.js';
 import { parseInventoryLines, type EngineProbes } from './inventory.js';
-import { RehearsalStepError, sanitizeErrorLine, type EngineSpec } from './types.js';
+import { RehearsalStepError, sanitizeErrorLine, type EngineSpec, type LiveRestore } from './types.js';
 
 /** Databases are listed unless given as arguments (a rehearsal dumps exactly the backup's). */
 export const MARIADB_DUMP_SCRIPT = [
@@ -50,6 +53,21 @@ export function mariadbRestoreCommand(container: string): string[] {
   return dockerExecCommand(container, MARIADB_RESTORE, { interactive: true });
 }
 
+/** Credentials as the dump script reads them (MYSQL_PWD exported), then the client as that user. */
+const MARIADB_CREDENTIALS = MARIADB_DUMP_SCRIPT.split('\n').slice(0, MARIADB_DUMP_SCRIPT.split('\n').indexOf('unset pw') + 1).join('\n');
+
+export const MARIADB_RESTORE_LIVE_SCRIPT = [MARIADB_CREDENTIALS, 'exec "$(command -v mariadb || command -v mysql)" --user="$user"'].join('\n');
+
+export const mariadbLiveRestore: LiveRestore = {
+  describe: (service, m) => `stream ${m.file} into mariadb inside ${service}`,
+  async run(ctx) {
+    const c = ctx.live.container as NonNullable<typeof ctx.live.container>;
+    const r = await ctx.feed([dockerExecCommand(c.name, ['sh', '-c', MARIADB_RESTORE_LIVE_SCRIPT, 'shipproof-mariadb-restore'], { interactive: true })], ['mariadb restore']);
+    if (!r.ok) throw new ShipproofError(`mariadb restore failed: ${r.reason ?? 'unknown reason'}`);
+    return ctx.readBack([mariadbDumpCommand(c.name, (ctx.manifest.fingerprint as SqlFingerprint).databases)], new MysqlDumpFingerprinter());
+  },
+};
+
 const MARIADB_INVENTORY_SQL = 'select version(); select table_schema, coalesce(sum(data_length + index_length), 0) from information_schema.tables group by table_schema order by 1';
 
 /** The root password is read from the container's own environment (MYSQL_PWD), never our argv. */
@@ -81,6 +99,7 @@ export const mariadbEngine: EngineSpec = {
   dumpCommand: (ctx) => mariadbDumpCommand((ctx.live.container as NonNullable<typeof ctx.live.container>).name),
   sink: () => new MysqlDumpFingerprinter(),
   probes: MARIADB_PROBES,
+  restoreInto: mariadbLiveRestore,
   async rehearse(rc) {
     const c = await rc.scratch.startServer(rc.image, 'mariadb', MARIADB_SCRATCH_ENV);
     await rc.scratch.waitReady(c, MARIADB_READY, 180_000, (r) => r.exitCode === 0 && /alive/.test(r.stdout));

@@ -2,12 +2,16 @@
 // service's container. The password is read there from its environment (POSTGRES_PASSWORD or
 // POSTGRES_PASSWORD_FILE) into PGPASSWORD, never onto a command line; the official images trust
 // local socket connections anyway. Rehearsal: psql into a scratch server of the same image, then
-// pg_dumpall of the scratch copy, fingerprinted the same way as the backup stream.
+// pg_dumpall of the scratch copy, fingerprinted the same way as the backup stream. Restore into
+// the live service: each database the backup recreates is dropped (WITH FORCE) and the dump
+// streamed into psql inside the service's container; roles are kept.
+import { ShipproofError } from '../../errors.js';
 import { dockerExecCommand, pipelineCommand, serverRunCommand } from '../commands.js';
 import { scratchStateCommand } from '../scratch.js';
 import { PgDumpFingerprinter } from '../fingerprint/pg-dump.js';
+import type { SqlFingerprint } from '../fingerprint/types.js';
 import { exitsZero, parseInventoryLines, type EngineProbes } from './inventory.js';
-import { RehearsalStepError, sanitizeErrorLine, type EngineSpec } from './types.js';
+import { RehearsalStepError, sanitizeErrorLine, type EngineSpec, type LiveRestore } from './types.js';
 
 export const PG_DUMP_SCRIPT = [
   'set -e',
@@ -70,6 +74,45 @@ export function parsePgRestoreMarkers(markers: readonly string[]): { exitCode: n
   };
 }
 
+/** Credentials as the dump script reads them, then `$@` runs with PGPASSWORD exported. */
+const PG_CREDENTIALS = PG_DUMP_SCRIPT.split('\n').filter((l) => !l.startsWith('exec ')).join('\n');
+
+/** Drops the databases the backup recreates (recreating `postgres`), then restores; only `role … already exists` errors are expected. */
+export const PG_RESTORE_LIVE_SCRIPT = [
+  PG_CREDENTIALS,
+  'u="${POSTGRES_USER:-postgres}"',
+  'for db in "$@"; do',
+  '  case "$db" in template0|template1) continue;; esac',
+  `  q="$(printf '%s' "$db" | sed 's/"/""/g')"`,
+  '  psql -X -q -v ON_ERROR_STOP=1 --username="$u" --dbname=template1 -c "DROP DATABASE IF EXISTS \\"$q\\" WITH (FORCE)"',
+  '  if [ "$db" = postgres ]; then psql -X -q -v ON_ERROR_STOP=1 --username="$u" --dbname=template1 -c "CREATE DATABASE postgres"; fi',
+  'done',
+  'set +e',
+  'e="$(mktemp)"',
+  'psql -X -q -o /dev/null -v ON_ERROR_STOP=0 --username="$u" --dbname=template1 2>"$e"',
+  'rc=$?',
+  'all=$(grep -c "^ERROR:" "$e")',
+  `bad=$(grep "^ERROR:" "$e" | grep -v -x 'ERROR:  role ".*" already exists' | wc -l)`,
+  `first=$(grep "^ERROR:" "$e" | grep -v -x 'ERROR:  role ".*" already exists' | head -n 1)`,
+  'rm -f "$e"',
+  `printf '${PG_RESTORE_MARKER}%s %s %s\\n' "$rc" "$all" "$bad" >&2`,
+  `[ -z "$first" ] || printf '${PG_FIRST_ERROR_MARKER}%s\\n' "$first" >&2`,
+  '[ "$rc" -eq 0 ] && [ "$bad" -eq 0 ]',
+].join('\n');
+
+export const postgresLiveRestore: LiveRestore = {
+  describe: (service, m) => `stream ${m.file} into psql inside ${service} (roles kept, each database replaced)`,
+  async run(ctx) {
+    const c = ctx.live.container as NonNullable<typeof ctx.live.container>;
+    const dbs = (ctx.manifest.fingerprint as SqlFingerprint).databases;
+    const r = await ctx.feed([dockerExecCommand(c.name, ['sh', '-c', PG_RESTORE_LIVE_SCRIPT, 'shipproof-pg-restore', ...dbs], { interactive: true })], ['psql restore']);
+    const summary = parsePgRestoreMarkers(r.markers);
+    if (summary && summary.unexpected > 0) throw new ShipproofError(`psql reported ${summary.unexpected} unexpected error(s)${summary.first ? `; the first: ${summary.first}` : ''}`);
+    if (!r.ok) throw new ShipproofError(`psql restore failed: ${r.reason ?? 'unknown reason'}`);
+    return ctx.readBack([pgDumpCommand(c.name)], new PgDumpFingerprinter());
+  },
+};
+
 /** Asked inside the service's container, as its own user; the password never leaves it. */
 export const PG_PROBES: EngineProbes = {
   readiness: { argv: ['pg_isready', '--quiet'], ready: exitsZero },
@@ -109,6 +152,7 @@ export const postgresEngine: EngineSpec = {
       { argv: pipelineCommand([pgRedumpCommand(c)]), note: 'pg_dumpall of the scratch copy, fingerprinted here and compared with the backup' },
     ];
   },
+  restoreInto: postgresLiveRestore,
   async rehearse(rc) {
     const c = await rc.scratch.startServer(rc.image, 'postgres', PG_SCRATCH_ENV);
     await rc.scratch.waitReady(c, PG_READY, 180_000, (r) => r.exitCode === 0);

@@ -4,12 +4,18 @@
 // are streamed out as a tar. It runs in the service's own container when that has sqlite3 and
 // tar, else in a helper image (backups.images.sqlite) with the volumes mounted at the same paths.
 // Rehearsal: extract the copies in a scratch container and fingerprint them the same way.
+import { randomBytes } from 'node:crypto';
 import { ShipproofError } from '../../errors.js';
+import type { CommandRecorder } from '../../probes/recorder.js';
+import type { Target } from '../../targets/target.js';
 import { dockerExecCommand, helperRunCommand } from '../commands.js';
+import { compareFingerprints, summarizeMismatches } from '../fingerprint/compare.js';
+import { filesTarCommand, rolledBack, swapBack, swapCommitCommand, swapInCommand } from '../restore-swap.js';
+import { runPipeline } from '../stream.js';
 import { parseSqliteFingerprint, SQLITE_DONE_MARKER } from '../fingerprint/sqlite.js';
 import { TarFingerprinter } from '../fingerprint/tar.js';
-import type { Fingerprint, FingerprintSink } from '../fingerprint/types.js';
-import { RehearsalStepError, type DataVolume, type EngineSpec } from './types.js';
+import type { Fingerprint, FingerprintSink, SqliteFingerprint } from '../fingerprint/types.js';
+import { RehearsalStepError, type DataVolume, type EngineSpec, type LiveRestore } from './types.js';
 
 /** SQL that writes, per table, a query for its row count and SHA3-256 (sha3_query is a sqlite3 shell function). */
 export const SQLITE_FINGERPRINT_SQL =
@@ -100,6 +106,51 @@ class SqliteSink implements FingerprintSink {
   }
 }
 
+/** The restored SQLite files' fingerprint, read from the volumes with the same check the rehearsal runs. */
+export async function volumeSqliteFingerprint(host: Target, image: string, volumes: readonly DataVolume[], files: readonly string[], labels: Record<string, string>, name: string, recorder: CommandRecorder): Promise<Fingerprint> {
+  const r = await runPipeline({
+    host,
+    stages: [filesTarCommand(image, volumes, files), sqliteCheckCommand(image, { labels, network: 'none', name })],
+    stageNames: ['tar of the restored files', 'integrity_check and fingerprint'],
+    timeoutMs: 3_600_000,
+  });
+  recorder.records.push(r.record);
+  if (!r.ok) throw new ShipproofError(`reading the restored SQLite files back failed: ${r.reason ?? 'unknown reason'}`);
+  return parseSqliteFingerprint(r.stdoutText.split('\n'));
+}
+
+/**
+ * Always with the service stopped (a running writer keeps the replaced file's inode and its -wal
+ * open, so its next write would go to the old data or corrupt the new). The copies are staged
+ * beside the live files, integrity-checked, renamed into place, then fingerprinted while the
+ * service is still stopped (once it starts it writes, and the counts move on); on any failure the
+ * old files are put back before the service starts again.
+ */
+export const sqliteLiveRestore: LiveRestore = {
+  describe: (service, m) => `stop ${service}, swap the database files from ${m.file} into its volume, start it`,
+  async run(ctx) {
+    const m = ctx.manifest;
+    const files = (m.fingerprint as SqliteFingerprint).databases.map((d) => d.path);
+    if (files.length === 0) throw new ShipproofError(`the backup ${m.id} lists no SQLite database`);
+    const labels = { 'shipproof.restore': 'live' };
+    return ctx.withDataUsersStopped(async () => {
+      try {
+        ctx.progress(`${ctx.service}: putting the SQLite files from ${m.id} in place`);
+        const r = await ctx.feed([swapInCommand(ctx.image, ctx.live.volumes, 'sqlite', files, labels)], ['stage, check and swap in the SQLite files']);
+        if (!r.ok) throw new ShipproofError(`stage, check and swap in the SQLite files failed: ${r.reason ?? 'unknown reason'}`);
+        const fp = await volumeSqliteFingerprint(ctx.host, ctx.image, ctx.live.volumes, files, labels, `shipproof-restore-${randomBytes(4).toString('hex')}`, ctx.recorder);
+        const mismatches = compareFingerprints(m.fingerprint, fp);
+        if (mismatches.length) throw new ShipproofError(`the restored files differ from the backup: ${summarizeMismatches(mismatches, 3).join('; ')}`);
+        const done = await ctx.recorder.run(ctx.host, swapCommitCommand(ctx.image, ctx.live.volumes, files, labels), { timeoutMs: 120_000 });
+        if (done.exitCode !== 0) throw new ShipproofError('could not remove the old files kept aside');
+        return fp;
+      } catch (e) {
+        throw rolledBack(e, await swapBack(ctx, files, labels, true));
+      }
+    });
+  },
+};
+
 export const sqliteEngine: EngineSpec = {
   engine: 'sqlite',
   tested: true,
@@ -133,6 +184,7 @@ export const sqliteEngine: EngineSpec = {
       : sqliteDumpInHelperCommand(ctx.helper.id, ctx.live.volumes, ctx.labels),
   sink: () => new SqliteSink(),
   probes: { dumpTool: ['sqlite3', '--version'] },
+  restoreInto: sqliteLiveRestore,
   async rehearse(rc) {
     const r = await rc.feed([sqliteCheckCommand(rc.image, { labels: rc.scratch.labels, network: rc.scratch.network, name: rc.scratch.name('sqlite') })], ['extract and check'], 'restore');
     if (!r.ok) throw new RehearsalStepError('restore', `the SQLite copies did not extract and check in a scratch container: ${r.reason ?? 'unknown reason'}`);

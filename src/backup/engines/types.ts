@@ -10,6 +10,14 @@ import type { EngineProbes } from './inventory.js';
 import type { Scratch } from '../scratch.js';
 import type { BackupSettings } from '../settings.js';
 import type { PipelineResult } from '../stream.js';
+import type { CommandRecorder } from '../../probes/recorder.js';
+
+export type MountKind = 'volume' | 'bind';
+
+/** The kind of mount an engine's data is in. */
+export function dataMountsOf(spec: Pick<EngineSpec, 'dataMounts'>): MountKind {
+  return spec.dataMounts ?? 'volume';
+}
 
 export interface LiveContainer {
   id: string;
@@ -91,6 +99,8 @@ export interface EngineSpec {
   validation: string[];
   /** The dump runs inside the service's running container. */
   needsRunningContainer: boolean;
+  /** What the service's data is mounted as: named volumes (the default), or host folders it bind-mounts (`files`). */
+  dataMounts?: MountKind;
   /** The helper image the dump runs in, when not the service's own container (the caller resolves it to an id). */
   helperImage?(live: LiveService, settings: BackupSettings, host: Target): Promise<string | undefined>;
   /** The argv (run on the host) whose stdout is the raw backup. Secrets stay inside the container. */
@@ -103,6 +113,39 @@ export interface EngineSpec {
   probes: EngineProbes;
   /** The commands `rehearse` runs, for a plan (`--dry-run` of milestone 10); placeholders for what only the server knows. */
   rehearsalCommands?(image: string, scratch: PlannedScratch): { argv: string[]; note?: string; when?: string }[];
+  /** How a backup goes back into the live service (`restore --into`); undefined = not supported yet. */
+  restoreInto?: LiveRestore;
+}
+
+/** What a restore into a live service gets from the orchestration (src/backup/restore.ts). */
+export interface LiveRestoreContext {
+  host: Target;
+  service: string;
+  live: LiveService;
+  manifest: BackupManifest;
+  /** The image helpers run (the manifest's restoreImage, by id). */
+  image: string;
+  recorder: CommandRecorder;
+  progress(line: string): void;
+  /** Streams the backup (decrypted, decompressed) into the stages; the result is recorded, the engine judges it. */
+  feed(stages: readonly (readonly string[])[], stageNames: readonly string[]): Promise<PipelineResult>;
+  /** Runs the stages and fingerprints their stdout; throws on failure. */
+  readBack(stages: readonly (readonly string[])[], sink: FingerprintSink): Promise<Fingerprint>;
+  /**
+   * Runs `fn` with every running container of the project that mounts the service's data (its
+   * volumes, or for `files` its host folders) stopped, and starts them again after; throws fn's
+   * error, or the restart problem.
+   */
+  withDataUsersStopped<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+export interface LiveRestore {
+  /** The restore step in a sentence, for `restore --into --dry-run`. */
+  describe(service: string, manifest: BackupManifest): string;
+  /** Read-only: why this backup cannot go into the service as it runs now (before consent, and in a dry run); undefined = it can. */
+  precheck?(service: string, live: LiveService, manifest: BackupManifest): string | undefined;
+  /** Restores and returns the live service's fingerprint read back (compared with the backup's by the caller). */
+  run(ctx: LiveRestoreContext): Promise<Fingerprint>;
 }
 
 export { RehearsalStepError } from '../rehearsal-error.js';
