@@ -3,16 +3,14 @@
 // whose migration fails and is rolled back. Secrets planted in .env are kept for the leak checks.
 // With `offsite`, milestone 9 also copies each backup to a bucket of the test S3 server (radosgw).
 import { removeComposeProject } from '../helpers/docker-cleanup.js';
-import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFileSync, cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { recordingCli, type CliResult } from '../helpers/cli.js';
+import { copyWebapp } from '../helpers/webapp-copy.js';
 import type { S3Env } from '../helpers/s3-env.js';
 
-const EXAMPLE = fileURLToPath(new URL('../../examples/webapp', import.meta.url));
 
 export interface WebappSite {
   project: string;
@@ -29,32 +27,11 @@ export interface WebappSite {
 }
 
 export function makeWebappSite(o: { offsite?: { s3: S3Env; bucket: string } } = {}): WebappSite {
-  // The image copies app/node_modules and app/dist, so build them before copying the example.
-  execFileSync('bash', [join(EXAMPLE, 'build.sh')], { stdio: 'pipe' });
   const root = mkdtempSync(join(tmpdir(), 'shipproof-dash-'));
   const project = `sp-dash-${randomBytes(3).toString('hex')}`;
   const dir = join(root, 'project');
   const https = 22000 + Math.floor(Math.random() * 20000);
-  cpSync(EXAMPLE, dir, { recursive: true, filter: (src) => !/\/(docs|\.env)$/.test(src) });
-  const pw = `pw-${randomBytes(12).toString('hex')}`;
-  const session = randomBytes(24).toString('hex');
-  writeFileSync(
-    join(dir, '.env'),
-    [
-      'POSTGRES_USER=webapp',
-      `POSTGRES_PASSWORD=${pw}`,
-      'POSTGRES_DB=webapp',
-      `DATABASE_URL=postgres://webapp:${pw}@postgres:5432/webapp`,
-      `SESSION_SECRET=${session}`,
-      'DOMAIN=localhost',
-      'TLS_MODE=internal',
-      `HTTP_PORT=${https + 1}`,
-      `HTTPS_PORT=${https}`,
-      `APP_IMAGE=${project}/app:latest`,
-      readFileSync(join(EXAMPLE, 'offline.env'), 'utf8'),
-    ].join('\n'),
-    { mode: 0o600 },
-  );
+  const { password: pw, session } = copyWebapp(dir, { project, https });
   const appDir = join(root, 'server');
   writeFileSync(
     join(dir, 'shipproof.yaml'),

@@ -6,17 +6,16 @@
 // code change (every cut-over command, the proxy's netns sysctl included, then goes over SSH).
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from './cli.js';
+import { copyWebapp } from './webapp-copy.js';
 import { removeComposeProject } from './docker-cleanup.js';
 import { startLoad, type LoadReport } from './load-loop.js';
 import { requireDocker, requireTestEnv } from './test-env.js';
 
-const EXAMPLE = fileURLToPath(new URL('../../examples/webapp', import.meta.url));
 const RATE = 50;
 const MIN_REQUESTS = RATE * 20;
 const SERVICES = ['postgres', 'web', 'worker', 'caddy'];
@@ -35,25 +34,7 @@ export function describeCutoverDeploy(kind: 'local' | 'ssh', all: boolean): void
     const target = env === undefined
       ? `  here:\n    host: local\n    appDir: ${root}/server\n`
       : `  here:\n    host: ssh://${env.sshUser}@${env.sshHost}:${env.sshPort}\n    identity: ${env.sshKey}\n    knownHosts: ${env.knownHosts}\n    appDir: ${root}/server\n`;
-    cpSync(EXAMPLE, dir, { recursive: true, filter: (src) => !/\/(docs|\.env)$/.test(src) });
-    const pw = `pw-${randomBytes(12).toString('hex')}`;
-    writeFileSync(
-      join(dir, '.env'),
-      [
-        'POSTGRES_USER=webapp',
-        `POSTGRES_PASSWORD=${pw}`,
-        'POSTGRES_DB=webapp',
-        `DATABASE_URL=postgres://webapp:${pw}@postgres:5432/webapp`,
-        `SESSION_SECRET=${randomBytes(24).toString('hex')}`,
-        'DOMAIN=localhost',
-        'TLS_MODE=internal',
-        `HTTP_PORT=${https + 1}`,
-        `HTTPS_PORT=${https}`,
-        `APP_IMAGE=${project}/app:latest`,
-        readFileSync(join(EXAMPLE, 'offline.env'), 'utf8'),
-      ].join('\n'),
-      { mode: 0o600 },
-    );
+    copyWebapp(dir, { project, https });
     writeFileSync(
       join(dir, 'shipproof.yaml'),
       `project: ${project}
@@ -122,7 +103,6 @@ stateful:
   }
 
   beforeAll(async () => {
-    execFileSync('bash', [join(EXAMPLE, 'build.sh')], { stdio: 'pipe' });
     setUp();
     const r = await cli(['--json', 'deploy', '--yes']);
     expect(r.code, r.stderr + r.stdout).toBe(0);

@@ -2,30 +2,15 @@
 // over SSH, and the scenarios every target must pass: first release, no-op redeploy, a broken
 // release that rolls back, two deploys at once, a hand rollback. One test file per target
 // (deploy-local, deploy-ssh) so the two vitest workers share the time; deploy-kill uses the fixture.
-import { removeComposeProject } from './docker-cleanup.js';
+import { removeAfterAll } from './docker-cleanup.js';
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { runCli } from './cli.js';
 import { requireDocker, requireTestEnv } from './test-env.js';
-
-const fixtures: Fixture[] = [];
-let cleanupRegistered = false;
-
-/** Removes every fixture this test file made (each file is its own module instance under vitest's forks pool). */
-function registerCleanup(): void {
-  if (cleanupRegistered) return;
-  cleanupRegistered = true;
-  afterAll(() => {
-    for (const f of fixtures.splice(0)) {
-      removeComposeProject(f.project);
-      rmSync(join(f.dir, '..'), { recursive: true, force: true });
-    }
-  });
-}
 
 export interface Fixture {
   kind: 'local' | 'ssh';
@@ -40,7 +25,6 @@ export interface Fixture {
 export function makeFixture(kind: 'local' | 'ssh'): Fixture {
   const env = requireTestEnv();
   requireDocker();
-  registerCleanup();
   const root = mkdtempSync(join(tmpdir(), `shipproof-deploy-${kind}-`));
   const f: Fixture = {
     kind,
@@ -92,7 +76,7 @@ deploy:
 `,
   );
   release(f, 'A', 'ok');
-  fixtures.push(f);
+  removeAfterAll(f.project, join(f.dir, '..'));
   return f;
 }
 

@@ -2,6 +2,8 @@
 // host-wide prune: other test files run beside this one): containers with their anonymous volumes,
 // named volumes, the images whose tag names the project, and its networks.
 import { execFileSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { afterAll } from 'vitest';
 
 const lines = (...args: string[]): string[] => execFileSync('docker', args).toString().split('\n').filter(Boolean);
 
@@ -16,4 +18,21 @@ export function removeComposeProject(project: string): void {
   if (images.length) execFileSync('docker', ['rmi', '-f', ...images], { stdio: 'pipe' });
   const nets = lines('network', 'ls', '-q', '--filter', label);
   if (nets.length) execFileSync('docker', ['network', 'rm', ...nets], { stdio: 'pipe' });
+}
+
+const tracked: { project: string; root: string }[] = [];
+let registered = false;
+
+/** Removes the compose project and its folder after the calling test file (each file is its own module instance under vitest's forks pool). */
+export function removeAfterAll(project: string, root: string): void {
+  if (!registered) {
+    registered = true;
+    afterAll(() => {
+      for (const t of tracked.splice(0)) {
+        removeComposeProject(t.project);
+        rmSync(t.root, { recursive: true, force: true });
+      }
+    });
+  }
+  tracked.push({ project, root });
 }

@@ -5,28 +5,13 @@
 // so the two vitest workers share the time.
 import { execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
+import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { cliEntry, runCli } from './cli.js';
-import { removeComposeProject } from './docker-cleanup.js';
+import { removeAfterAll } from './docker-cleanup.js';
 import { requireDocker, requireTestEnv } from './test-env.js';
-
-const sites: Site[] = [];
-let cleanupRegistered = false;
-
-/** Removes every site this test file made (each file is its own module instance under vitest's forks pool). */
-function registerCleanup(): void {
-  if (cleanupRegistered) return;
-  cleanupRegistered = true;
-  afterAll(() => {
-    for (const s of sites.splice(0)) {
-      removeComposeProject(s.project);
-      rmSync(join(s.dir, '..'), { recursive: true, force: true });
-    }
-  });
-}
 
 export interface Site {
   kind: 'local' | 'ssh';
@@ -49,7 +34,6 @@ export function serverEnv(s: Site, password: string): void {
 export function makeSite(kind: 'local' | 'ssh'): Site {
   const env = requireTestEnv();
   requireDocker();
-  registerCleanup();
   const root = mkdtempSync(join(tmpdir(), `shipproof-releases-${kind}-`));
   const project = `sp-rel-${kind}-${randomBytes(3).toString('hex')}`;
   const s: Site = {
@@ -99,7 +83,7 @@ export function makeSite(kind: 'local' | 'ssh'): Site {
       ? `  here:\n    host: local\n    appDir: ${s.appDir}\n`
       : `  here:\n    host: ssh://${env.sshUser}@${env.sshHost}:${env.sshPort}\n    identity: ${env.sshKey}\n    knownHosts: ${env.knownHosts}\n    appDir: ${s.appDir}\n`;
   writeFileSync(join(s.dir, 'shipproof.yaml'), config(s, target, '/healthz'));
-  sites.push(s);
+  removeAfterAll(s.project, join(s.dir, '..'));
   return s;
 }
 

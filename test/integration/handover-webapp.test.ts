@@ -4,19 +4,19 @@
 // HANDOVER.md names the real release and holds none of the planted secrets.
 import { execFileSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CliResult } from '../helpers/cli.js';
+import { copyWebapp } from '../helpers/webapp-copy.js';
 import { requireDocker, requireTestEnv } from '../helpers/test-env.js';
 import { shipproof } from '../fixtures/verify/cli.js';
 
 requireTestEnv();
 requireDocker();
 
-const EXAMPLE = fileURLToPath(new URL('../../examples/webapp', import.meta.url));
 const MUST_HAVES = fileURLToPath(new URL('../fixtures/verify/webapp.verify.yaml', import.meta.url));
 const project = `sp-handover-${randomBytes(3).toString('hex')}`;
 const root = mkdtempSync(join(tmpdir(), 'shipproof-handover-webapp-'));
@@ -37,25 +37,7 @@ async function cli(args: string[]): Promise<CliResult> {
 let release = '';
 
 beforeAll(async () => {
-  execFileSync('bash', [join(EXAMPLE, 'build.sh')], { stdio: 'pipe' });
-  cpSync(EXAMPLE, dir, { recursive: true, filter: (src) => !/\/(docs|\.env)$/.test(src) });
-  writeFileSync(
-    join(dir, '.env'),
-    [
-      'POSTGRES_USER=webapp',
-      `POSTGRES_PASSWORD=${password}`,
-      'POSTGRES_DB=webapp',
-      `DATABASE_URL=postgres://webapp:${password}@postgres:5432/webapp`,
-      `SESSION_SECRET=${session}`,
-      'DOMAIN=localhost',
-      'TLS_MODE=internal',
-      `HTTP_PORT=${https + 1}`,
-      `HTTPS_PORT=${https}`,
-      `APP_IMAGE=${project}/app:latest`,
-      readFileSync(join(EXAMPLE, 'offline.env'), 'utf8'),
-    ].join('\n'),
-    { mode: 0o600 },
-  );
+  copyWebapp(dir, { project, https, password, session });
   writeFileSync(
     join(dir, 'shipproof.yaml'),
     `project: ${project}
