@@ -249,7 +249,7 @@ async function resolveConfig(parsed: ParsedConfig, ctx: ResolveContext): Promise
       failureAction: parsed.swarm.failureAction,
       monitorMs: parsed.swarm.monitor,
       parallelism: parsed.swarm.parallelism,
-      delayMs: parsed.swarm.delay,
+      delayMs: parsed.swarm.delay ?? 0,
       convergeTimeoutMs: parsed.swarm.convergeTimeout,
     },
     backups: (() => {

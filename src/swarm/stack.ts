@@ -94,8 +94,20 @@ function service(s: ComposeService, i: StackInputs): Obj {
   };
 }
 
+/** `docker stack deploy` interpolates the file again: every `$` of a value is written `$$`. */
+function escapeDollars(v: unknown): unknown {
+  if (typeof v === 'string') return v.replace(/\$/g, '$$$$');
+  if (Array.isArray(v)) return v.map(escapeDollars);
+  if (typeof v === 'object' && v !== null) return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, escapeDollars(x)]));
+  return v;
+}
+
 /** The stack file as data, keys in a stable order (its hash is the release id). */
 export function stackFile(project: ComposeProject, i: StackInputs): Obj {
+  return escapeDollars(unescapedStackFile(project, i)) as Obj;
+}
+
+function unescapedStackFile(project: ComposeProject, i: StackInputs): Obj {
   const services = Object.fromEntries(project.services.map((s) => [s.name, service(s, i)]));
   const secrets = [...new Set(Object.values(i.envSecrets))].sort();
   const configs = [...new Set(Object.values(i.fileConfigs).flatMap((m) => Object.values(m)))].sort();

@@ -71,6 +71,7 @@ function writeRelease(label: string, o: { broken?: boolean; greeting?: string } 
 }
 
 writeFileSync(path.join(dir, 'compose.yaml'), COMPOSE);
+writeRelease('A');
 writeFileSync(path.join(dir, 'Caddyfile'), ':80 {\n  reverse_proxy web:8080\n}\n');
 writeFileSync(
   path.join(dir, 'shipproof.yaml'),
@@ -194,16 +195,21 @@ describe('swarm target (single-node swarm in its own network namespace)', () => 
   });
 
   let second: Deployed;
-  it('a changed env file rotates by a new secret name; the old one is pruned', async () => {
+  it('a changed env file rotates by a new secret name; the previous release keeps its own', async () => {
     const before = secretsOfStack();
     expect(before).toHaveLength(1);
     writeRelease('B', { greeting: 'another-greeting-93b1f0c4' });
     second = await json<Deployed>(['deploy', '--yes']);
     expect(second.exitCode, JSON.stringify(second)).toBe(0);
+    // Swarm cannot change a secret's data: the new value is a new name; the previous release's
+    // secret stays (a rollback to it needs it) and is pruned once it is two releases back.
     const after = secretsOfStack();
-    expect(after).toHaveLength(1);
-    expect(after[0]).not.toBe(before[0]);
-    expect(after[0]).toMatch(new RegExp(`^${STACK}_web_env_[0-9a-f]{12}$`));
+    expect(after).toHaveLength(2);
+    expect(after).toContain(before[0]);
+    const fresh = after.find((n) => n !== before[0])!;
+    expect(fresh).toMatch(new RegExp(`^${STACK}_web_env_[0-9a-f]{12}$`));
+    const web = swDocker('service', 'inspect', '--format', '{{range .Spec.TaskTemplate.ContainerSpec.Secrets}}{{.SecretName}}{{end}}', `${STACK}_web`);
+    expect(web).toBe(fresh);
     expect(await serving()).toBe('release B');
     expectPinned(await json<Status>(['status']));
   });

@@ -16,7 +16,7 @@ export const swarmSchema = z
         .meta({ description: 'update_config.failure_action. Either way shipproof calls the release failed and returns the whole stack to the last good release.' }),
       monitor: duration('update_config.monitor: how long Swarm watches each updated task before it counts it as a success').prefault('10s'),
       parallelism: z.number({ error: 'a whole number of at least 1' }).int().min(1).default(1).meta({ description: 'update_config.parallelism.' }),
-      delay: duration('update_config.delay between batches').prefault('0s'),
+      delay: duration('update_config.delay between batches').optional().meta({ description: 'Default: none (0 s).' }),
       convergeTimeout: duration('How long shipproof waits for every service to finish its update').prefault('180s'),
     },
     { error: 'an object with order:, failureAction:, monitor:, parallelism:, delay:, convergeTimeout:' },
