@@ -161,7 +161,10 @@ afterAll(() => {
     const names = swDocker(kind, 'ls', '--filter', `label=dev.shipproof.stack=${STACK}`, '--format', '{{.Name}}').split('\n').filter(Boolean);
     if (names.length) swDocker(kind, 'rm', ...names);
   }
-  const tags = swDocker('images', '--format', '{{.Repository}}:{{.Tag}}', 'spswtest-web').split('\n').filter(Boolean);
+  // Per-release tags shipproof made on the swarm engine (built images, and pins of published ones).
+  const tags = swDocker('images', '--format', '{{.Repository}}:{{.Tag}}')
+    .split('\n')
+    .filter((t) => t.startsWith('spswtest-web:') || /^shipproof-offline\/caddy:sp-[0-9a-f]{12}$/.test(t));
   if (tags.length) swDocker('rmi', ...tags);
   const local = execFileSync('docker', ['images', '--format', '{{.Repository}}:{{.Tag}}', 'spswtest-web']).toString().split('\n').filter(Boolean);
   if (local.length) execFileSync('docker', ['rmi', ...local]);
