@@ -178,3 +178,30 @@ describe('swarm watch against the recording fake target', () => {
     expect(t.ran('docker stack deploy')).toHaveLength(0);
   });
 });
+
+describe('swarm config', () => {
+  it('kind: swarm marks the target; swarm: defaults are start-first, rollback, 10 s monitor', async () => {
+    const { loadConfig } = await import('../../src/config/load.js');
+    const dir = mkdtempSync(path.join(tmpdir(), 'sp-swarm-cfg-'));
+    writeFileSync(path.join(dir, 'compose.yaml'), 'services:\n  web:\n    image: busybox\n');
+    writeFileSync(path.join(dir, 'shipproof.yaml'), 'targets:\n  prod:\n    kind: swarm\n    host: ssh://deploy@203.0.113.10\n  single:\n    host: ssh://deploy@203.0.113.11\nswarm:\n  monitor: 5s\n');
+    const c = await loadConfig({ cwd: dir });
+    expect(c.targets.prod!.swarm).toBe(true);
+    expect(c.targets.single!.swarm).toBeUndefined();
+    expect(c.swarm).toEqual({ order: 'start-first', failureAction: 'rollback', monitorMs: 5_000, parallelism: 1, delayMs: 0, convergeTimeoutMs: 180_000 });
+  });
+});
+
+describe('swarm object pruning', () => {
+  it('removes only this stack\'s secrets and configs that no kept release names', async () => {
+    const { pruneObjects } = await import('../../src/swarm/objects.js');
+    const t = new FakeTarget();
+    t.on('docker secret ls', { stdout: 's_web_env_old\ns_web_env_prev\ns_web_env_new\n' });
+    t.on('docker config ls', { stdout: 's_Caddyfile_1\n' });
+    const removed = await pruneObjects(new Runner(t), 's', new Set(['s_web_env_new', 's_web_env_prev', 's_Caddyfile_1']));
+    expect(removed).toEqual(['s_web_env_old']);
+    expect(t.ran('docker secret ls')[0]!.argv).toEqual(['docker', 'secret', 'ls', '--filter', 'label=dev.shipproof.stack=s', '--format', '{{.Name}}']);
+    expect(t.ran('docker secret rm').map((c) => c.argv)).toEqual([['docker', 'secret', 'rm', 's_web_env_old']]);
+    expect(t.ran('docker config rm')).toHaveLength(0);
+  });
+});
