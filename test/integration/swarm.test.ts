@@ -4,7 +4,8 @@
 // Caddyfile): webapp itself needs PostgreSQL with its data on one node, environment: values and
 // the webapp image build, which this slice does not carry to Swarm yet.
 // Proves: check names what Swarm ignores/rejects at file:line; a deploy converges and every task
-// runs the pinned image id; a changed env file becomes a new secret name (the old one pruned); a
+// runs the pinned image id; a changed env file becomes a new secret name, replaced start-first with
+// no failed request at 50 req/s through Caddy; a
 // broken release is rolled back by Swarm, which shipproof reads from UpdateStatus (docker stack
 // deploy exits 0), reports milestone 6 failed and the last good release serving; evidence verifies.
 import { execFileSync } from 'node:child_process';
@@ -13,6 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { recordingCli } from '../helpers/cli.js';
+import { startLoad } from '../helpers/load-loop.js';
 import { requireDocker, requireTestEnv } from '../helpers/test-env.js';
 
 const env = requireTestEnv();
@@ -202,8 +204,15 @@ describe('swarm target (single-node swarm in its own network namespace)', () => 
     const before = secretsOfStack();
     expect(before).toHaveLength(1);
     writeRelease('B', { greeting: 'another-greeting-93b1f0c4' });
+    // 50 requests/s through Caddy while web is replaced start-first.
+    const load = startLoad(`http://${NODE_IP}:${PORT}/index.html`, 50, { timeoutMs: 10_000 });
+    await load.succeeded(25);
     second = await json<Deployed>(['deploy', '--yes']);
+    const report = await load.stop();
+    console.log(`swarm start-first at 50 req/s: ${JSON.stringify(report)}`);
     expect(second.exitCode, JSON.stringify(second)).toBe(0);
+    expect(report.bodies['release B'] ?? 0, 'the new release served during the load').toBeGreaterThan(0);
+    expect(report.failed, JSON.stringify(report.failures)).toBe(0);
     // Swarm cannot change a secret's data: the new value is a new name; the previous release's
     // secret stays (a rollback to it needs it) and is pruned once it is two releases back.
     const after = secretsOfStack();
