@@ -65,6 +65,8 @@ try {
 } finally {
   for (const s of ['spbenchsp', 'spbenchplain']) spawnSync('docker', ['stack', 'rm', s], { env: SWENV });
   spawnSync('sh', ['-c', `sleep 3; for t in $(docker images --format '{{.Repository}}:{{.Tag}}' | grep -E '^spbench-(web|plain):'); do docker rmi $t; done >/dev/null 2>&1; rm -rf /tmp/sp-bench-swarm-app`]);
+  // Images in use by a stopping task cannot be removed: wait for the stacks' containers to go.
+  spawnSync('sh', ['-c', `for i in $(seq 1 60); do [ -z "$(docker ps -aq --filter label=com.docker.stack.namespace=spbenchsp; docker ps -aq --filter label=com.docker.stack.namespace=spbenchplain)" ] && break; sleep 0.5; done`], { env: SWENV });
   spawnSync('sh', ['-c', `for t in $(docker images --format '{{.Repository}}:{{.Tag}}' | grep -E '^spbench-(web|plain):'); do docker rmi $t; done >/dev/null 2>&1`], { env: SWENV });
   rmSync(dir, { recursive: true, force: true });
 }

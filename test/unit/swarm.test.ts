@@ -1,9 +1,9 @@
 // The swarm target's pure parts: argv builders (exact), compat findings, the stack file, and the
 // rollout verdicts — the watch run against the recording fake target with Swarm's own JSON.
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { loadCompose } from '../../src/compose/load.js';
 import * as cmd from '../../src/swarm/commands.js';
 import { swarmFindings } from '../../src/swarm/compat.js';
@@ -16,8 +16,12 @@ import { FakeTarget } from '../helpers/fake-target.js';
 
 const SWARM = { order: 'start-first', failureAction: 'rollback', monitorMs: 10_000, parallelism: 1, delayMs: 0, convergeTimeoutMs: 60_000 } as const;
 
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
 async function project(yaml: string) {
   const dir = mkdtempSync(path.join(tmpdir(), 'sp-swarm-unit-'));
+  dirs.push(dir);
   writeFileSync(path.join(dir, 'compose.yaml'), yaml);
   return loadCompose([path.join(dir, 'compose.yaml')], { cwd: dir });
 }
@@ -183,6 +187,7 @@ describe('swarm config', () => {
   it('kind: swarm marks the target; swarm: defaults are start-first, rollback, 10 s monitor', async () => {
     const { loadConfig } = await import('../../src/config/load.js');
     const dir = mkdtempSync(path.join(tmpdir(), 'sp-swarm-cfg-'));
+    dirs.push(dir);
     writeFileSync(path.join(dir, 'compose.yaml'), 'services:\n  web:\n    image: busybox\n');
     writeFileSync(path.join(dir, 'shipproof.yaml'), 'targets:\n  prod:\n    kind: swarm\n    host: ssh://deploy@203.0.113.10\n  single:\n    host: ssh://deploy@203.0.113.11\nswarm:\n  monitor: 5s\n');
     const c = await loadConfig({ cwd: dir });
