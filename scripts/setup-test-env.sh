@@ -227,6 +227,7 @@ main() {
   bash "$HERE/setup/chromium.sh" # the dashboard's browser tests
   bash "$HERE/setup/ceph-s3.sh" # S3 (radosgw) for the off-site tests; keys in $STATE_DIR/s3.env
   bash "$HERE/setup/second-dockerd.sh" # an empty second engine + sshd on 2223 for DR tests; $STATE_DIR/dr.env
+  bash "$HERE/setup/swarm.sh" # a single-node swarm in its own netns + sshd on 2224 for the swarm tests; $STATE_DIR/swarm.env
   write_env_file
   bash "$(dirname "$0")/setup/hey.sh"
 }

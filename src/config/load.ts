@@ -31,6 +31,8 @@ export type ResolvedTarget =
       appDir: string;
       /** Absolute: the target's backupsDir, else backups.dir, else <appDir>/backups. */
       backupsDir: string;
+      /** `kind: swarm`: the host is a Swarm manager (src/swarm). Absent: Compose. */
+      swarm?: true;
     }
   | {
       name: string;
@@ -50,6 +52,8 @@ export type ResolvedTarget =
       connectTimeoutMs: number;
       /** Absolute path on the server: the target's backupsDir, else backups.dir, else <appDir>/backups. */
       backupsDir: string;
+      /** `kind: swarm`: the host is a Swarm manager (src/swarm). Absent: Compose. */
+      swarm?: true;
     };
 
 /** `false`, or the engine (and whether to stop the service while it is backed up). */
@@ -78,6 +82,8 @@ export interface ResolvedConfig {
   allowWeakSecrets: Record<string, string>;
   /** As written: `dir` is absolute or relative to each target's appDir (see ResolvedTarget.backupsDir). */
   backups: ResolvedBackupsSection;
+  /** `swarm:` (update_config and the convergence wait), durations in ms. */
+  swarm: { order: 'start-first' | 'stop-first'; failureAction: 'rollback' | 'pause'; monitorMs: number; parallelism: number; delayMs: number; convergeTimeoutMs: number };
   /** Where a setting was written in shipproof.yaml; undefined for the embedded default. */
   locate(path: readonly PathSegment[], target?: PathTarget): SourceLocation | undefined;
 }
@@ -238,6 +244,14 @@ async function resolveConfig(parsed: ParsedConfig, ctx: ResolveContext): Promise
     domains: parsed.domains,
     stateful: parsed.stateful,
     allowWeakSecrets: parsed.secrets.allowWeak,
+    swarm: {
+      order: parsed.swarm.order,
+      failureAction: parsed.swarm.failureAction,
+      monitorMs: parsed.swarm.monitor,
+      parallelism: parsed.swarm.parallelism,
+      delayMs: parsed.swarm.delay ?? 0,
+      convergeTimeoutMs: parsed.swarm.convergeTimeout,
+    },
     backups: (() => {
       const { offsite, ...rest } = parsed.backups;
       return {
@@ -278,7 +292,7 @@ function resolveTarget(name: string, entry: ParsedTarget, shared: TargetDefaults
   const backups = entry.backupsDir ?? shared.backupsDir ?? 'backups';
   if (entry.host.kind === 'local') {
     const appDir = entry.appDir === undefined ? defaultAppDir('local', shared.project) : localPath(entry.appDir, shared.rootDir);
-    return { name, kind: 'local', appDir, backupsDir: localPath(backups, appDir) };
+    return { name, kind: 'local', appDir, backupsDir: localPath(backups, appDir), ...(entry.kind === 'swarm' ? { swarm: true as const } : {}) };
   }
   const appDir = entry.appDir ?? defaultAppDir('ssh', shared.project);
   return {
@@ -296,6 +310,7 @@ function resolveTarget(name: string, entry: ParsedTarget, shared: TargetDefaults
     connectTimeoutMs: entry.connectTimeout ?? 10_000,
     // Server paths are POSIX whatever this machine is.
     backupsDir: path.posix.resolve(appDir, backups),
+    ...(entry.kind === 'swarm' ? { swarm: true as const } : {}),
   };
 }
 

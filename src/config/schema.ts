@@ -10,6 +10,7 @@ import { envFileSchema } from './sections/env-files.js';
 import { healthSchema } from './sections/health.js';
 import { secretsSchema } from './sections/secrets.js';
 import { statefulSchema } from './sections/stateful.js';
+import { swarmSchema } from './sections/swarm.js';
 import { targetsSchema } from './sections/targets.js';
 import { keysAt } from './yaml-schema.js';
 
@@ -69,6 +70,7 @@ export const configSchema = z
       stateful: statefulSchema.default({}),
       backups: backupsSchema,
       deploy: deploySchema,
+      swarm: swarmSchema,
     },
     { error: 'a mapping of settings (project:, compose:, targets:, …)' },
   )

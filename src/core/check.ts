@@ -11,6 +11,7 @@ import { describeWeakSecret, findWeakSecrets } from '../probes/secret-strength.j
 import { preflightErrors } from './preflight.js';
 import { throwIfErrors } from '../config/yaml-positions.js';
 import { ConfigError, type SourceLocation } from '../errors.js';
+import { swarmFindings } from '../swarm/compat.js';
 
 export interface CheckWarning {
   message: string;
@@ -43,6 +44,10 @@ export async function checkProject(opts: { cwd: string; configPath?: string }): 
     stateful: detectStatefulServices(compose, config.stateful),
     warnings: [
       ...compose.warnings,
+      // Only when a target deploys to Docker Swarm: what Swarm ignores or rejects, and what shipproof does.
+      ...(Object.values(config.targets).some((t) => t.swarm)
+        ? swarmFindings(compose).map((f) => ({ message: `swarm ${f.swarm} ${f.service}.${f.key} (${f.handling}): ${f.message}`, ...(f.location ? { location: f.location } : {}) }))
+        : []),
       ...(config.configPath === undefined ? undeclaredEnvFiles(config, compose).map(({ envFile: _, ...w }) => w) : []),
       ...weak.filter((w) => w.allowed !== undefined).map((w) => ({ message: `${describeWeakSecret(w, config.rootDir)}; allowed by secrets.allowWeak (${w.allowed}), so it is not redacted.`, location: { file: path.relative(opts.cwd, w.file) || w.file, ...(w.line === undefined ? {} : { line: w.line }) } })),
     ],

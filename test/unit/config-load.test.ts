@@ -56,7 +56,7 @@ describe('loadConfig errors', () => {
     expect(error.message).toBe('Unknown key "taregts" in shipproof.yaml.');
     expect(error.location).toEqual({ file: 'shipproof.yaml', line: 2, column: 1 });
     expect(error.hint).toBe(
-      'Did you mean "targets"? Allowed here: project, compose, evidence, defaultTarget, targets, envFiles, health, domains, secrets, stateful, backups, deploy.',
+      'Did you mean "targets"? Allowed here: project, compose, evidence, defaultTarget, targets, envFiles, health, domains, secrets, stateful, backups, deploy, swarm.',
     );
     expect(error.exitCode).toBe(2);
   });
@@ -66,7 +66,7 @@ describe('loadConfig errors', () => {
     expect(error.message).toBe('Unknown key "maxChanels" under "targets.staging".');
     expect(error.location).toEqual({ file: 'shipproof.yaml', line: 4, column: 5 });
     expect(error.hint).toBe(
-      'Did you mean "maxChannels"? Allowed here: host, identity, knownHosts, acceptNewHostKey, appDir, maxChannels, connectTimeout, backupsDir.',
+      'Did you mean "maxChannels"? Allowed here: host, kind, identity, knownHosts, acceptNewHostKey, appDir, maxChannels, connectTimeout, backupsDir.',
     );
   });
 

@@ -4,7 +4,7 @@ import { parse } from 'yaml';
 import { describe, expect, it } from 'vitest';
 import { configJsonSchema, configSchema, parseSshUrl } from '../../src/config/schema.js';
 
-const TOP_LEVEL = ['project', 'compose', 'evidence', 'defaultTarget', 'targets', 'envFiles', 'health', 'domains', 'secrets', 'stateful', 'backups', 'deploy'];
+const TOP_LEVEL = ['project', 'compose', 'evidence', 'defaultTarget', 'targets', 'envFiles', 'health', 'domains', 'secrets', 'stateful', 'backups', 'deploy', 'swarm'];
 const JSON_TYPES = new Set(['object', 'array', 'string', 'number', 'integer', 'boolean', 'null']);
 
 /** Structural checks of the JSON Schema keywords used, recursively; returns the problems found. */

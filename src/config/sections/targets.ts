@@ -64,6 +64,11 @@ const targetObjectSchema = z
   .strictObject(
     {
       host: hostSchema,
+      kind: z.enum(['compose', 'swarm'], { error: 'compose or swarm' }).optional().meta({
+        title: 'Kind',
+        description: 'compose (default): Compose on one server. swarm: the host is a Docker Swarm manager; the stack is deployed with docker stack deploy.',
+        default: 'compose',
+      }),
       identity: nonEmpty('a path to a private key file').optional().meta({
         title: 'Identity file',
         description: 'Private key for SSH. When absent, the SSH agent (SSH_AUTH_SOCK) is used.',
