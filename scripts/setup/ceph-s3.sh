@@ -119,13 +119,13 @@ start_mon() {
 start_osd() {
   # memstore loses everything when the OSD stops, so a dead OSD is made afresh.
   if ! pid_alive "$CEPH_DIR/run/osd.0.pid"; then
-    ceph_ osd ls 2>/dev/null | grep -qx 0 || ceph_ osd create >/dev/null
+    grep -qx 0 <<<"$(ceph_ osd ls 2>/dev/null)" || ceph_ osd create >/dev/null
     rm -rf "$CEPH_DIR/osd.0"; mkdir -p "$CEPH_DIR/osd.0"
     ceph-osd -c "$CONF" -i 0 --mkfs --osd-uuid "$(uuidgen)" >/dev/null 2>&1
     daemon ceph-osd -c "$CONF" -i 0 --pid-file "$CEPH_DIR/run/osd.0.pid" 2>>"$CEPH_DIR/log/osd.0.stderr"
   fi
   for _ in $(seq 1 120); do
-    ceph_ osd stat 2>/dev/null | grep -q '1 up' && return
+    grep -q '1 up' <<<"$(ceph_ osd stat 2>/dev/null)" && return
     sleep 0.25
   done
   log "the OSD did not come up; its log follows"; tail -n 30 "$CEPH_DIR/log/osd.0.log" >&2 || true; exit 1

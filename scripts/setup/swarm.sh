@@ -39,7 +39,9 @@ make_netns() {
     ip addr add "$HOST_IP/24" dev "$HOST_BR"
   fi
   ip link set "$HOST_BR" up
-  ip netns list | grep -qw "$NS" || ip netns add "$NS"
+  # grep reads captured output, never a pipe: with pipefail, `cmd | grep -q` fails when grep exits
+  # first and cmd dies of SIGPIPE (seen here: "ip addr add … Address already assigned").
+  grep -qw "$NS" <<<"$(ip netns list)" || ip netns add "$NS"
   if ! ip link show "${NS}h" >/dev/null 2>&1; then
     ip link add "${NS}h" type veth peer name "${NS}n"
     ip link set "${NS}n" netns "$NS"
@@ -50,9 +52,9 @@ make_netns() {
   if ip netns exec "$NS" ip link show "${NS}n" >/dev/null 2>&1; then
     ip netns exec "$NS" ip link set "${NS}n" name eth0
   fi
-  ip netns exec "$NS" ip addr show eth0 | grep -q "$NODE_IP/" || ip netns exec "$NS" ip addr add "$NODE_IP/24" dev eth0
+  grep -q "$NODE_IP/" <<<"$(ip netns exec "$NS" ip addr show eth0)" || ip netns exec "$NS" ip addr add "$NODE_IP/24" dev eth0
   ip netns exec "$NS" ip link set eth0 up
-  ip netns exec "$NS" ip route show default | grep -q . || ip netns exec "$NS" ip route add default via "$HOST_IP"
+  grep -q . <<<"$(ip netns exec "$NS" ip route show default)" || ip netns exec "$NS" ip route add default via "$HOST_IP"
 }
 
 start_engine() {
