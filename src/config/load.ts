@@ -122,6 +122,21 @@ export function resolveTargetName(config: ResolvedConfig, name?: string): Resolv
   return target;
 }
 
+/**
+ * A target for the commands that drive Compose on the server (run, rollback, down, backup,
+ * restore): a swarm target is refused before anything connects, since Compose there would start
+ * containers beside the stack. Its deploy and status go to src/swarm instead.
+ */
+export function resolveComposeTarget(config: ResolvedConfig, name?: string): ResolvedTarget {
+  const target = resolveTargetName(config, name);
+  if (target.swarm === true) {
+    throw new UsageError(`Target "${target.name}" is a swarm target (kind: swarm): this command drives Compose and is not available on swarm targets yet.`, {
+      hint: 'On a swarm target use `shipproof deploy --yes` (its failed releases roll back on their own) and `shipproof status`.',
+    });
+  }
+  return target;
+}
+
 /** The first compose file `docker compose` would pick in `dir`, as an absolute path. */
 export async function findComposeFile(dir: string): Promise<string | undefined> {
   for (const name of COMPOSE_FILE_NAMES) {

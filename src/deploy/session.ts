@@ -6,7 +6,7 @@ import { readFile } from 'node:fs/promises';
 import { join, posix } from 'node:path';
 import type { IPolicy } from 'cockatiel';
 import type { ResolvedConfig, ResolvedTarget } from '../config/load.js';
-import { resolveTargetName } from '../config/load.js';
+import { resolveComposeTarget } from '../config/load.js';
 import { loadCompose } from '../compose/load.js';
 import type { ComposeProject as ComposeModel } from '../compose/model.js';
 import type { ComposeContext } from '../docker/commands.js';
@@ -144,7 +144,7 @@ export async function localRelease(config: ResolvedConfig, vet?: SessionOptions[
 }
 
 export async function openSession(o: DeployOptions, so: SessionOptions = {}): Promise<Session> {
-  const target = resolveTargetName(o.config, o.targetName);
+  const target = resolveComposeTarget(o.config, o.targetName);
   const { compose, bundle } = await localRelease(o.config, so.vet);
   const log = o.log ?? (() => undefined);
   const host = o.target ?? createTarget(target, o);

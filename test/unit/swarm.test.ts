@@ -194,6 +194,10 @@ describe('swarm config', () => {
     expect(c.targets.prod!.swarm).toBe(true);
     expect(c.targets.single!.swarm).toBeUndefined();
     expect(c.swarm).toEqual({ order: 'start-first', failureAction: 'rollback', monitorMs: 5_000, parallelism: 1, delayMs: 0, convergeTimeoutMs: 180_000 });
+    // The commands that drive Compose (run, rollback, down, backup, restore) refuse a swarm target, before connecting.
+    const { resolveComposeTarget } = await import('../../src/config/load.js');
+    expect(() => resolveComposeTarget(c, 'prod')).toThrow(/swarm target \(kind: swarm\).*not available on swarm targets yet/);
+    expect(resolveComposeTarget(c, 'single').name).toBe('single');
   });
 });
 

@@ -1,7 +1,7 @@
 // `shipproof backup audit | run | list | prune | status | keygen`: the CLI over src/backup.
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import { resolveTargetName, type ResolvedConfig, type ResolvedTarget } from '../../config/load.js';
+import { resolveComposeTarget, type ResolvedConfig, type ResolvedTarget } from '../../config/load.js';
 import { Docker } from '../../docker/docker.js';
 import { ExitCode, UsageError } from '../../errors.js';
 import { createTarget } from '../../targets/create.js';
@@ -37,7 +37,7 @@ export interface Session {
 /** Loads the config, opens the target; `fn` runs with it and the connection is closed after. */
 export async function withSession<T>(ctx: CommandContext, fn: (s: Session) => Promise<T>): Promise<T> {
   const config = await loadCommandConfig(ctx);
-  const target = resolveTargetName(config, ctx.options.target);
+  const target = resolveComposeTarget(config, ctx.options.target);
   const host = createTarget(target, { acceptNewHostKey: ctx.options.acceptNewHostKey });
   try {
     return await fn({ config, target, host, docker: new Docker(host) });
