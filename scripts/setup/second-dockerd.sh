@@ -23,6 +23,8 @@ command -v dockerd >/dev/null || { log "dockerd is missing: run scripts/setup-te
 [ -f "$SSHD_DIR/client_ed25519" ] || { log "the test sshd keys are missing: run scripts/setup-test-env.sh first"; exit 1; }
 
 # Daemons must not inherit the caller's lock fd (flock /tmp/shipproof-setup.lock), or they hold it for good.
+# shellcheck source=engine-sshd.sh
+. "$(dirname "${BASH_SOURCE[0]}")/engine-sshd.sh"
 daemon() { "$@" 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- </dev/null; }
 dr_docker() { DOCKER_HOST="unix://$SOCK" timeout 10 docker "$@"; }
 
@@ -51,37 +53,7 @@ start_engine() {
   log "the second dockerd did not answer; its log follows"; tail -n 40 "$DIR/dockerd.log" >&2 || true; exit 1
 }
 
-start_sshd() {
-  cat >"$DIR/sshd_config" <<CONF
-Port $DR_PORT
-ListenAddress 127.0.0.1
-HostKey $SSHD_DIR/host_ed25519
-PidFile $DIR/sshd.pid
-AuthorizedKeysFile $SSHD_DIR/authorized_keys
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-AllowTcpForwarding no
-X11Forwarding no
-Subsystem sftp internal-sftp
-SetEnv DOCKER_HOST=unix://$SOCK
-LogLevel ERROR
-CONF
-  printf '[127.0.0.1]:%s %s\n' "$DR_PORT" "$(cut -d' ' -f1,2 "$SSHD_DIR/host_ed25519.pub")" >"$DIR/known_hosts"
-  if [ -f "$DIR/sshd.pid" ] && kill -0 "$(cat "$DIR/sshd.pid")" 2>/dev/null; then log "sshd: already running on 127.0.0.1:$DR_PORT"; return; fi
-  mkdir -p /run/sshd
-  /usr/sbin/sshd -t -f "$DIR/sshd_config"
-  daemon /usr/sbin/sshd -f "$DIR/sshd_config" -E "$DIR/sshd.log"
-  for _ in $(seq 1 40); do
-    if [ "$(ssh -o BatchMode=yes -o UserKnownHostsFile="$DIR/known_hosts" -o StrictHostKeyChecking=yes -i "$SSHD_DIR/client_ed25519" -p "$DR_PORT" root@127.0.0.1 'echo "$DOCKER_HOST"' 2>/dev/null)" = "unix://$SOCK" ]; then
-      log "sshd: ready on 127.0.0.1:$DR_PORT (DOCKER_HOST=unix://$SOCK)"; return
-    fi
-    sleep 0.25
-  done
-  log "the DR sshd did not answer with DOCKER_HOST set; its log follows"; cat "$DIR/sshd.log" >&2 || true; exit 1
-}
+start_sshd() { start_engine_sshd "$DR_PORT" "$DIR" "$SOCK" DR "$SSHD_DIR"; }
 
 write_env() {
   umask 077

@@ -30,6 +30,8 @@ log() { printf '[setup swarm] %s\n' "$*" >&2; }
 command -v dockerd >/dev/null || { log "dockerd is missing: run scripts/setup-test-env.sh first"; exit 1; }
 [ -f "$SSHD_DIR/client_ed25519" ] || { log "the test sshd keys are missing: run scripts/setup-test-env.sh first"; exit 1; }
 
+# shellcheck source=engine-sshd.sh
+. "$(dirname "${BASH_SOURCE[0]}")/engine-sshd.sh"
 daemon() { "$@" 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- </dev/null; }
 sw_docker() { DOCKER_HOST="unix://$SOCK" timeout 30 docker "$@"; }
 
@@ -101,37 +103,7 @@ load_images() {
   done
 }
 
-start_sshd() {
-  cat >"$DIR/sshd_config" <<CONF
-Port $SW_PORT
-ListenAddress 127.0.0.1
-HostKey $SSHD_DIR/host_ed25519
-PidFile $DIR/sshd.pid
-AuthorizedKeysFile $SSHD_DIR/authorized_keys
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-UsePAM no
-StrictModes no
-AllowTcpForwarding no
-X11Forwarding no
-Subsystem sftp internal-sftp
-SetEnv DOCKER_HOST=unix://$SOCK
-LogLevel ERROR
-CONF
-  printf '[127.0.0.1]:%s %s\n' "$SW_PORT" "$(cut -d' ' -f1,2 "$SSHD_DIR/host_ed25519.pub")" >"$DIR/known_hosts"
-  if [ -f "$DIR/sshd.pid" ] && kill -0 "$(cat "$DIR/sshd.pid")" 2>/dev/null; then log "sshd: already running on 127.0.0.1:$SW_PORT"; return; fi
-  mkdir -p /run/sshd
-  /usr/sbin/sshd -t -f "$DIR/sshd_config"
-  daemon /usr/sbin/sshd -f "$DIR/sshd_config" -E "$DIR/sshd.log"
-  for _ in $(seq 1 40); do
-    if [ "$(ssh -o BatchMode=yes -o UserKnownHostsFile="$DIR/known_hosts" -o StrictHostKeyChecking=yes -i "$SSHD_DIR/client_ed25519" -p "$SW_PORT" root@127.0.0.1 'echo "$DOCKER_HOST"' 2>/dev/null)" = "unix://$SOCK" ]; then
-      log "sshd: ready on 127.0.0.1:$SW_PORT (DOCKER_HOST=unix://$SOCK)"; return
-    fi
-    sleep 0.25
-  done
-  log "the swarm sshd did not answer with DOCKER_HOST set; its log follows"; cat "$DIR/sshd.log" >&2 || true; exit 1
-}
+start_sshd() { start_engine_sshd "$SW_PORT" "$DIR" "$SOCK" swarm "$SSHD_DIR"; }
 
 write_env() {
   umask 077
