@@ -15,6 +15,9 @@ HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 IMAGES_DIR="$HERE/offline-images"
 
 log() { printf '[setup] %s\n' "$*" >&2; }
+# shellcheck source=setup/pidfile.sh
+. "$HERE/setup/pidfile.sh"
+trap_errors log
 
 need_root() {
   if [ "$(id -u)" != 0 ]; then
@@ -68,6 +71,9 @@ start_dockerd() {
   fi
   log "dockerd: starting"
   mkdir -p "$STATE_DIR"
+  # dockerd refuses to start while its pid file names a live process, even an unrelated one.
+  pid_ours /var/run/docker.pid /usr/sbin/dockerd >/dev/null || rm -f /var/run/docker.pid
+  pid_ours /var/run/docker/containerd/containerd.pid /usr/bin/containerd >/dev/null || rm -f /var/run/docker/containerd/containerd.pid
   nohup /usr/sbin/dockerd >"$STATE_DIR/dockerd.log" 2>&1 &
   for _ in $(seq 1 60); do
     docker_ok && { log "dockerd: ready"; return; }
@@ -105,7 +111,7 @@ X11Forwarding no
 Subsystem sftp internal-sftp
 LogLevel ERROR
 EOF
-  if [ -f "$dir/sshd.pid" ] && kill -0 "$(cat "$dir/sshd.pid")" 2>/dev/null; then
+  if pid_ours "$dir/sshd.pid" /usr/sbin/sshd >/dev/null; then
     log "sshd: already running on 127.0.0.1:$SSH_PORT"
     return
   fi

@@ -14,6 +14,9 @@ KEYS="$STATE_DIR/s3.env"
 S3_USER=shipproof-test
 
 log() { printf '[setup ceph-s3] %s\n' "$*" >&2; }
+# shellcheck source=pidfile.sh
+. "$(dirname "${BASH_SOURCE[0]}")/pidfile.sh"
+trap_errors log
 
 [ "$(id -u)" = 0 ] || { log "run as root (installs packages, starts daemons)"; exit 2; }
 
@@ -86,19 +89,22 @@ rgw dns name = 127.0.0.1
 CONF
 }
 
-pid_alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+# Our daemons run with -c $CONF: that, not a pid file alone, says a process is ours.
+ours_running() { pgrep -f -- "^(/usr/bin/)?${1##*/} -c $CONF" >/dev/null; }
 
 # Daemons must not inherit the caller's lock (flock /tmp/shipproof-setup.lock holds it on an open
 # fd): a daemon keeping it would block every later setup step for good.
 daemon() { "$@" 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- </dev/null; }
 
 stop_ours() {
-  local f pid
-  for f in "$CEPH_DIR"/run/rgw.pid "$CEPH_DIR"/run/osd.0.pid "$CEPH_DIR"/run/mon.a.pid; do
-    pid_alive "$f" || continue
-    pid="$(cat "$f")"
-    kill "$pid" 2>/dev/null || true
+  local pids pid
+  # By command line, not by pid file: a stale file may name another process (pid reuse after a
+  # reboot), and a daemon whose file was lost must still go before its port can be bound again.
+  pids="$(pgrep -f -- "^(/usr/bin/)?(ceph-mon|ceph-osd|radosgw) -c $CONF" || true)"
+  for pid in $pids; do kill "$pid" 2>/dev/null || true; done
+  for pid in $pids; do
     for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    kill -9 "$pid" 2>/dev/null || true
   done
   rm -f "$CEPH_DIR"/run/*.pid "$CEPH_DIR"/run/*.asok
 }
@@ -111,18 +117,18 @@ start_mon() {
     ceph-mon -c "$CONF" --mkfs -i a --monmap "$CEPH_DIR/monmap" --keyring "$CEPH_DIR/keyring"
     touch "$CEPH_DIR/mon.a/done"
   fi
-  pid_alive "$CEPH_DIR/run/mon.a.pid" || daemon ceph-mon -c "$CONF" -i a --pid-file "$CEPH_DIR/run/mon.a.pid"
+  ours_running /usr/bin/ceph-mon || daemon /usr/bin/ceph-mon -c "$CONF" -i a --pid-file "$CEPH_DIR/run/mon.a.pid"
   for _ in $(seq 1 80); do ceph_ mon stat >/dev/null 2>&1 && return; sleep 0.25; done
   log "the monitor did not answer; its log follows"; tail -n 30 "$CEPH_DIR/log/mon.a.log" >&2 || true; exit 1
 }
 
 start_osd() {
   # memstore loses everything when the OSD stops, so a dead OSD is made afresh.
-  if ! pid_alive "$CEPH_DIR/run/osd.0.pid"; then
+  if ! ours_running /usr/bin/ceph-osd; then
     grep -qx 0 <<<"$(ceph_ osd ls 2>/dev/null)" || ceph_ osd create >/dev/null
     rm -rf "$CEPH_DIR/osd.0"; mkdir -p "$CEPH_DIR/osd.0"
     ceph-osd -c "$CONF" -i 0 --mkfs --osd-uuid "$(uuidgen)" >/dev/null 2>&1
-    daemon ceph-osd -c "$CONF" -i 0 --pid-file "$CEPH_DIR/run/osd.0.pid" 2>>"$CEPH_DIR/log/osd.0.stderr"
+    daemon /usr/bin/ceph-osd -c "$CONF" -i 0 --pid-file "$CEPH_DIR/run/osd.0.pid" 2>>"$CEPH_DIR/log/osd.0.stderr"
   fi
   for _ in $(seq 1 120); do
     grep -q '1 up' <<<"$(ceph_ osd stat 2>/dev/null)" && return
@@ -132,7 +138,7 @@ start_osd() {
 }
 
 start_rgw() {
-  pid_alive "$CEPH_DIR/run/rgw.pid" || daemon radosgw -c "$CONF" -n client.rgw.a --pid-file "$CEPH_DIR/run/rgw.pid"
+  ours_running /usr/bin/radosgw || daemon /usr/bin/radosgw -c "$CONF" -n client.rgw.a --pid-file "$CEPH_DIR/run/rgw.pid"
   for _ in $(seq 1 240); do rgw_answers && return; sleep 0.25; done
   log "radosgw did not answer on 127.0.0.1:$S3_PORT; its log follows"
   tail -n 30 "$CEPH_DIR/log/client.rgw.a.log" >&2 || true; exit 1

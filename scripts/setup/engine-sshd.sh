@@ -1,6 +1,6 @@
 # Sourced by second-dockerd.sh and swarm.sh: a test sshd on 127.0.0.1:<port> whose sessions get
 # DOCKER_HOST pointing at that script's own engine (same host key and client key as the main test
-# sshd), with its known_hosts in <dir>. Uses the caller's `log` and `daemon`. Idempotent.
+# sshd), with its known_hosts in <dir>. Uses the caller's `log` and `daemon`, and pidfile.sh's `pid_ours`. Idempotent.
 # usage: start_engine_sshd <port> <dir> <socket> <what, for messages> <sshd dir with the keys>
 start_engine_sshd() {
   local port=$1 dir=$2 sock=$3 what=$4 keys=$5
@@ -22,7 +22,7 @@ SetEnv DOCKER_HOST=unix://$sock
 LogLevel ERROR
 CONF
   printf '[127.0.0.1]:%s %s\n' "$port" "$(cut -d' ' -f1,2 "$keys/host_ed25519.pub")" >"$dir/known_hosts"
-  if [ -f "$dir/sshd.pid" ] && kill -0 "$(cat "$dir/sshd.pid")" 2>/dev/null; then log "sshd: already running on 127.0.0.1:$port"; return; fi
+  if pid_ours "$dir/sshd.pid" /usr/sbin/sshd >/dev/null; then log "sshd: already running on 127.0.0.1:$port"; return; fi
   mkdir -p /run/sshd
   /usr/sbin/sshd -t -f "$dir/sshd_config"
   daemon /usr/sbin/sshd -f "$dir/sshd_config" -E "$dir/sshd.log"

@@ -18,6 +18,9 @@ SSHD_DIR="$STATE_DIR/sshd"
 DIR="$STATE_DIR/dr"
 
 log() { printf '[setup second-dockerd] %s\n' "$*" >&2; }
+# shellcheck source=pidfile.sh
+. "$(dirname "${BASH_SOURCE[0]}")/pidfile.sh"
+trap_errors log
 [ "$(id -u)" = 0 ] || { log "run as root (starts dockerd and sshd)"; exit 2; }
 command -v dockerd >/dev/null || { log "dockerd is missing: run scripts/setup-test-env.sh first"; exit 1; }
 [ -f "$SSHD_DIR/client_ed25519" ] || { log "the test sshd keys are missing: run scripts/setup-test-env.sh first"; exit 1; }
@@ -31,6 +34,9 @@ dr_docker() { DOCKER_HOST="unix://$SOCK" timeout 10 docker "$@"; }
 start_engine() {
   if dr_docker info >/dev/null 2>&1; then log "engine: already answering on $SOCK"; return; fi
   mkdir -p "$RUN/exec" "$DATA" "$DIR"
+  # dockerd refuses to start while its pid file names a live process, even an unrelated one.
+  pid_ours "$RUN/docker.pid" /usr/sbin/dockerd >/dev/null || rm -f "$RUN/docker.pid"
+  pid_ours "$RUN/exec/containerd/containerd.pid" /usr/bin/containerd >/dev/null || rm -f "$RUN/exec/containerd/containerd.pid"
   if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
     ip link add "$BRIDGE" type bridge
     ip addr add "$BRIDGE_IP" dev "$BRIDGE"

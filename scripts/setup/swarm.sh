@@ -26,6 +26,9 @@ DIR="$STATE_DIR/swarm"
 IMAGES=(shipproof-offline/busybox:1.35 shipproof-offline/node:20 shipproof-offline/caddy:2)
 
 log() { printf '[setup swarm] %s\n' "$*" >&2; }
+# shellcheck source=pidfile.sh
+. "$(dirname "${BASH_SOURCE[0]}")/pidfile.sh"
+trap_errors log
 [ "$(id -u)" = 0 ] || { log "run as root (starts dockerd and sshd)"; exit 2; }
 command -v dockerd >/dev/null || { log "dockerd is missing: run scripts/setup-test-env.sh first"; exit 1; }
 [ -f "$SSHD_DIR/client_ed25519" ] || { log "the test sshd keys are missing: run scripts/setup-test-env.sh first"; exit 1; }
@@ -62,6 +65,9 @@ make_netns() {
 start_engine() {
   if sw_docker info >/dev/null 2>&1; then log "engine: already answering on $SOCK"; return; fi
   mkdir -p "$RUN/exec" "$DATA" "$DIR"
+  # dockerd refuses to start while its pid file names a live process, even an unrelated one.
+  pid_ours "$RUN/docker.pid" /usr/sbin/dockerd >/dev/null || rm -f "$RUN/docker.pid"
+  pid_ours "$RUN/exec/containerd/containerd.pid" /usr/bin/containerd >/dev/null || rm -f "$RUN/exec/containerd/containerd.pid"
   # nsenter --net, not `ip netns exec`: that one remounts /sys and hides the cgroup mounts dockerd
   # needs. The node's own default bridge lives in its namespace; docker0 there is not the host's.
   # DOCKER_SERVICE_PREFER_OFFLINE_IMAGE: a task uses the image the node has instead of first trying
