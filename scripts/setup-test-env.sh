@@ -56,24 +56,14 @@ install_packages() {
 docker_ok() { timeout 5 /usr/bin/docker info >/dev/null 2>&1; }
 
 start_dockerd() {
-  # A running engine whose default bridge is gone (something deleted docker0) cannot start a
-  # container with a network: restart it, which makes the bridge again.
-  if docker_ok && ! ip link show docker0 >/dev/null 2>&1 && [ -s /var/run/docker.pid ]; then
-    log "dockerd: its bridge docker0 is gone; restarting it"
-    local pid
-    pid="$(cat /var/run/docker.pid)"
-    kill "$pid"
-    for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || break; sleep 0.5; done
-  fi
+  stop_engine_if_bridge_gone /var/run/docker.pid docker0
   if docker_ok; then
     log "dockerd: already running"
     return
   fi
   log "dockerd: starting"
   mkdir -p "$STATE_DIR"
-  # dockerd refuses to start while its pid file names a live process, even an unrelated one.
-  pid_ours /var/run/docker.pid /usr/sbin/dockerd >/dev/null || rm -f /var/run/docker.pid
-  pid_ours /var/run/docker/containerd/containerd.pid /usr/bin/containerd >/dev/null || rm -f /var/run/docker/containerd/containerd.pid
+  clear_stale_engine_pids /var/run/docker.pid /var/run/docker/containerd/containerd.pid
   nohup /usr/sbin/dockerd >"$STATE_DIR/dockerd.log" 2>&1 &
   for _ in $(seq 1 60); do
     docker_ok && { log "dockerd: ready"; return; }

@@ -18,3 +18,30 @@ trap_errors() {
   # shellcheck disable=SC2064 # the log function's name is fixed now, the rest when it fires
   trap "rc=\$?; $1 \"failed (exit \$rc) at \${BASH_SOURCE[0]:-\$0}:\$LINENO: \$BASH_COMMAND\"" ERR
 }
+
+# dockerd refuses to start while its pid file names a live process, even an unrelated one; a stale
+# containerd pid file stops the containerd it supervises. Clears both unless /proc says they are ours.
+# usage: clear_stale_engine_pids <dockerd pid file> <containerd pid file>
+clear_stale_engine_pids() {
+  pid_ours "$1" /usr/sbin/dockerd >/dev/null || rm -f "$1"
+  pid_ours "$2" /usr/bin/containerd >/dev/null || rm -f "$2"
+}
+
+# A running engine whose default bridge is gone cannot start any container with a network, `docker
+# build` included ("could not find bridge docker0"), yet `docker info` answers. Stops such an engine
+# so the caller starts it again, which makes the bridge again. Uses the caller's `log`.
+# usage: stop_engine_if_bridge_gone <dockerd pid file> <bridge> [network namespace]
+stop_engine_if_bridge_gone() {
+  local pidfile=$1 bridge=$2 ns=${3:-} pid links
+  pid="$(pid_ours "$pidfile" /usr/sbin/dockerd)" || return 0
+  if [ -n "$ns" ]; then
+    links="$(nsenter --net="/run/netns/$ns" ip -o link show 2>/dev/null || true)"
+  else
+    links="$(ip -o link show 2>/dev/null || true)"
+  fi
+  grep -q "^[0-9]*: $bridge[:@]" <<<"$links" && return 0
+  log "dockerd ($pidfile): its bridge $bridge${ns:+ (netns $ns)} is gone; restarting it"
+  kill "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.5; done
+  kill -9 "$pid" 2>/dev/null || true
+}

@@ -32,11 +32,10 @@ daemon() { "$@" 3>&- 4>&- 5>&- 6>&- 7>&- 8>&- 9>&- </dev/null; }
 dr_docker() { DOCKER_HOST="unix://$SOCK" timeout 10 docker "$@"; }
 
 start_engine() {
+  stop_engine_if_bridge_gone "$RUN/docker.pid" "$BRIDGE"
   if dr_docker info >/dev/null 2>&1; then log "engine: already answering on $SOCK"; return; fi
   mkdir -p "$RUN/exec" "$DATA" "$DIR"
-  # dockerd refuses to start while its pid file names a live process, even an unrelated one.
-  pid_ours "$RUN/docker.pid" /usr/sbin/dockerd >/dev/null || rm -f "$RUN/docker.pid"
-  pid_ours "$RUN/exec/containerd/containerd.pid" /usr/bin/containerd >/dev/null || rm -f "$RUN/exec/containerd/containerd.pid"
+  clear_stale_engine_pids "$RUN/docker.pid" "$RUN/exec/containerd/containerd.pid"
   if ! ip link show "$BRIDGE" >/dev/null 2>&1; then
     ip link add "$BRIDGE" type bridge
     ip addr add "$BRIDGE_IP" dev "$BRIDGE"

@@ -63,11 +63,10 @@ make_netns() {
 }
 
 start_engine() {
+  stop_engine_if_bridge_gone "$RUN/docker.pid" docker0 "$NS"
   if sw_docker info >/dev/null 2>&1; then log "engine: already answering on $SOCK"; return; fi
   mkdir -p "$RUN/exec" "$DATA" "$DIR"
-  # dockerd refuses to start while its pid file names a live process, even an unrelated one.
-  pid_ours "$RUN/docker.pid" /usr/sbin/dockerd >/dev/null || rm -f "$RUN/docker.pid"
-  pid_ours "$RUN/exec/containerd/containerd.pid" /usr/bin/containerd >/dev/null || rm -f "$RUN/exec/containerd/containerd.pid"
+  clear_stale_engine_pids "$RUN/docker.pid" "$RUN/exec/containerd/containerd.pid"
   # nsenter --net, not `ip netns exec`: that one remounts /sys and hides the cgroup mounts dockerd
   # needs. The node's own default bridge lives in its namespace; docker0 there is not the host's.
   # DOCKER_SERVICE_PREFER_OFFLINE_IMAGE: a task uses the image the node has instead of first trying
