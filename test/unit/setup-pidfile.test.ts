@@ -1,5 +1,5 @@
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -42,5 +42,23 @@ describe('pid_ours (setup scripts)', () => {
     expect(r.status).toBe(3);
     expect(r.stdout).toBe('');
     expect(r.stderr.trim().split('\n')).toEqual([expect.stringMatching(/^\[t\] failed \(exit 3\) at .*: return 3$/)]);
+  });
+  it('clear_stale_engine_pids removes engine pid files that name another program, and keeps going when one is missing', () => {
+    const dockerd = join(dir, 'docker.pid');
+    const containerd = join(dir, 'containerd.pid');
+    writeFileSync(dockerd, `${sleeper.pid}\n`);
+    const r = spawnSync('bash', ['-c', `. "$0"; set -e; clear_stale_engine_pids "$1" "$2"; echo done`, lib, dockerd, containerd], { encoding: 'utf8' });
+    expect(r.stdout.trim()).toBe('done');
+    expect(existsSync(dockerd)).toBe(false);
+    expect(existsSync(containerd)).toBe(false);
+  });
+
+  it('stop_engine_if_bridge_gone never signals a process that is not dockerd, even with the bridge missing', () => {
+    const file = join(dir, 'engine.pid');
+    writeFileSync(file, `${sleeper.pid}\n`);
+    const r = spawnSync('bash', ['-c', `. "$0"; log() { echo "$*"; }; stop_engine_if_bridge_gone "$1" sp-no-such-bridge; echo rc=$?`, lib, file], { encoding: 'utf8' });
+    expect(r.stdout.trim()).toBe('rc=0');
+    expect(sleeper.exitCode).toBeNull();
+    expect(sleeper.signalCode).toBeNull();
   });
 });
