@@ -123,13 +123,21 @@ start_mon() {
 }
 
 start_osd() {
-  # memstore loses everything when the OSD stops, so a dead OSD is made afresh.
-  if ! ours_running /usr/bin/ceph-osd; then
+  # memstore loses everything when the OSD stops, so a dead OSD is made afresh. Its start can fail
+  # at init when its monitor client sends a command before it has the monitor map (the monitor logs
+  # "handle_command on fsid 00000000-…", the OSD "'wrong fsid': (1) Operation not permitted"; seen
+  # in CI with the OSD started 0.6 s after the monitor): that start is made again, up to 3 times.
+  local attempt
+  for attempt in 1 2 3; do
+    ours_running /usr/bin/ceph-osd && break
     grep -qx 0 <<<"$(ceph_ osd ls 2>/dev/null)" || ceph_ osd create >/dev/null
     rm -rf "$CEPH_DIR/osd.0"; mkdir -p "$CEPH_DIR/osd.0"
     ceph-osd -c "$CONF" -i 0 --mkfs --osd-uuid "$(uuidgen)" >/dev/null 2>&1
-    daemon /usr/bin/ceph-osd -c "$CONF" -i 0 --pid-file "$CEPH_DIR/run/osd.0.pid" 2>>"$CEPH_DIR/log/osd.0.stderr"
-  fi
+    daemon /usr/bin/ceph-osd -c "$CONF" -i 0 --pid-file "$CEPH_DIR/run/osd.0.pid" 2>>"$CEPH_DIR/log/osd.0.stderr" && break
+    log "ceph-osd failed at start (attempt $attempt of 3): $(grep -v '^$' "$CEPH_DIR/log/osd.0.stderr" | tail -n 1)"
+    [ "$attempt" = 3 ] && { tail -n 30 "$CEPH_DIR/log/osd.0.log" >&2 || true; exit 1; }
+    ceph_ mon stat >/dev/null 2>&1 || true
+  done
   for _ in $(seq 1 120); do
     grep -q '1 up' <<<"$(ceph_ osd stat 2>/dev/null)" && return
     sleep 0.25
