@@ -29,18 +29,17 @@ clear_stale_engine_pids() {
 
 # A running engine whose default bridge is gone cannot start any container with a network, `docker
 # build` included ("could not find bridge docker0"), yet `docker info` answers. Stops such an engine
-# so the caller starts it again, which makes the bridge again. Uses the caller's `log`.
-# usage: stop_engine_if_bridge_gone <dockerd pid file> <bridge> [network namespace]
+# so the caller starts it again, which makes the bridge again. The links are read in the daemon's
+# own network namespace (/proc/<pid>/ns/net), so an engine in a netns is checked where it lives
+# even if the /run/netns name was made again; when they cannot be read, nothing is stopped.
+# Uses the caller's `log`.
+# usage: stop_engine_if_bridge_gone <dockerd pid file> <bridge>
 stop_engine_if_bridge_gone() {
-  local pidfile=$1 bridge=$2 ns=${3:-} pid links
+  local pidfile=$1 bridge=$2 pid links
   pid="$(pid_ours "$pidfile" /usr/sbin/dockerd)" || return 0
-  if [ -n "$ns" ]; then
-    links="$(nsenter --net="/run/netns/$ns" ip -o link show 2>/dev/null || true)"
-  else
-    links="$(ip -o link show 2>/dev/null || true)"
-  fi
+  links="$(nsenter --net="/proc/$pid/ns/net" ip -o link show 2>/dev/null)" || return 0
   grep -q "^[0-9]*: $bridge[:@]" <<<"$links" && return 0
-  log "dockerd ($pidfile): its bridge $bridge${ns:+ (netns $ns)} is gone; restarting it"
+  log "dockerd ($pidfile): its bridge $bridge is gone from its network namespace; restarting it"
   kill "$pid" 2>/dev/null || return 0
   for _ in $(seq 1 60); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.5; done
   kill -9 "$pid" 2>/dev/null || true

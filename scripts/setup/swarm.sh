@@ -63,7 +63,7 @@ make_netns() {
 }
 
 start_engine() {
-  stop_engine_if_bridge_gone "$RUN/docker.pid" docker0 "$NS"
+  stop_engine_if_bridge_gone "$RUN/docker.pid" docker0
   if sw_docker info >/dev/null 2>&1; then log "engine: already answering on $SOCK"; return; fi
   mkdir -p "$RUN/exec" "$DATA" "$DIR"
   clear_stale_engine_pids "$RUN/docker.pid" "$RUN/exec/containerd/containerd.pid"
