@@ -14,7 +14,6 @@ import { contextOf, type CommandContext } from '../context.js';
 import { table, type Output } from '../output.js';
 import { terminalConfirm } from '../prompt.js';
 import { createLogger } from '../../log.js';
-import { printSwarmStatus, runSwarm, swarmTarget } from './swarm.js';
 
 interface ChangeFlags {
   yes?: boolean;
@@ -24,6 +23,12 @@ interface ChangeFlags {
   message?: string;
   quietNoop?: boolean;
   overwrite?: boolean;
+}
+
+/** Whether the chosen target is `kind: swarm`; the swarm runtime is loaded only then (a Compose deploy never loads it). */
+async function swarmTarget(ctx: CommandContext): Promise<boolean> {
+  const config = await loadCommandConfig(ctx);
+  return resolveTargetName(config, ctx.options.target).swarm === true;
 }
 
 function addChangeFlags(cmd: Command): Command {
@@ -130,7 +135,7 @@ export function registerDeploy(program: Command): void {
     program.command('deploy').description('run every milestone in order on the target; roll back automatically when a gate fails'),
   ).option('--quiet-noop', 'write no evidence record when nothing changed').option('--overwrite', OVERWRITE_HELP).action(async (flags: ChangeFlags, cmd: Command) => {
     const ctx = contextOf(cmd);
-    if (await swarmTarget(ctx)) return runSwarm(ctx, flags);
+    if (await swarmTarget(ctx)) return (await import('./swarm.js')).runSwarm(ctx, flags);
     if (flags.dryRun) return printPlan(ctx);
     await runAndReport(ctx, { ...(await options(ctx, flags)), ...(flags.quietNoop ? { quietNoop: true } : {}) }, deploy);
   });
@@ -179,7 +184,7 @@ export function registerDeploy(program: Command): void {
     .description('the milestone table of the current release, from the evidence ledger, and the releases on the target')
     .action(async (_o: unknown, cmd: Command) => {
       const ctx = contextOf(cmd);
-      if (await swarmTarget(ctx)) return printSwarmStatus(ctx);
+      if (await swarmTarget(ctx)) return (await import('./swarm.js')).printSwarmStatus(ctx);
       const report = await status(await options(ctx, {}));
       const out = ctx.out;
       if (report.health === 'down') process.exitCode = 1;

@@ -7,11 +7,6 @@ import { loadCommandConfig } from '../config.js';
 import type { CommandContext } from '../context.js';
 import { table } from '../output.js';
 
-export async function swarmTarget(ctx: CommandContext): Promise<boolean> {
-  const config = await loadCommandConfig(ctx);
-  return resolveTargetName(config, ctx.options.target).swarm === true;
-}
-
 export async function runSwarm(ctx: CommandContext, flags: { yes?: boolean; dryRun?: boolean }): Promise<void> {
   if (flags.dryRun) throw new UsageError('--dry-run is not available on swarm targets yet.');
   if (!flags.yes) throw new UsageError('A swarm deploy changes the stack: pass --yes.', { hint: 'Consent prompts are not wired for swarm targets yet.' });
