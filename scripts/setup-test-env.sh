@@ -224,6 +224,7 @@ main() {
   bash "$HERE/setup/ceph-s3.sh" # S3 (radosgw) for the off-site tests; keys in $STATE_DIR/s3.env
   bash "$HERE/setup/second-dockerd.sh" # an empty second engine + sshd on 2223 for DR tests; $STATE_DIR/dr.env
   bash "$HERE/setup/swarm.sh" # a single-node swarm in its own netns + sshd on 2224 for the swarm tests; $STATE_DIR/swarm.env
+  start_dockerd # again: if anything above took the host engine's docker0 away, it is restarted here
   write_env_file
   bash "$(dirname "$0")/setup/hey.sh"
 }

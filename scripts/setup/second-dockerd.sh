@@ -41,6 +41,13 @@ start_engine() {
     ip addr add "$BRIDGE_IP" dev "$BRIDGE"
   fi
   ip link set "$BRIDGE" up
+  # This engine shares the host's network namespace. At start, a dockerd with
+  # --default-address-pool that finds its own earlier "bridge" network in its store deletes the
+  # interface named docker0 in its namespace (moby's configureNetworking, "Clear stale bridge
+  # network"): the HOST engine's bridge, after which every `docker build` on the host fails ("could
+  # not find bridge docker0"). Without that store entry nothing is deleted; this engine keeps no
+  # networks worth keeping (it is the empty DR host).
+  rm -f "$DATA/docker/network/files/local-kv.db"
   nohup dockerd \
     --host "unix://$SOCK" \
     --data-root "$DATA/docker" \
