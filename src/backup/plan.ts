@@ -119,6 +119,7 @@ export function rehearsalPlan(i: BackupPlanInput): PlannedBackupCommand[] {
   if (stateful.length === 0) return [];
   const dir = i.target.backupsDir;
   const scratch = '<rehearsal id>';
+  const encrypted = resolveBackupSettings(i.config).encryptTo.length > 0;
   const labels = { [REHEARSAL_LABEL]: scratch, [REHEARSAL_EXPIRES_LABEL]: '<expiry, epoch seconds>' };
   const out: PlannedBackupCommand[] = [{ argv: listBackupsCommand(dir), note: 'find the backups milestone 9 took' }];
   for (const s of stateful) {
@@ -137,7 +138,10 @@ export function rehearsalPlan(i: BackupPlanInput): PlannedBackupCommand[] {
     out.push({ argv: removeNetworksCommand(['<expired scratch networks>']), serverOnly: true, when: 'only when some expired' });
     out.push({ argv: ['docker', 'image', 'inspect', '--format', '{{.Id}}', `<restore image id of ${s.service}>`], serverOnly: true, note: 'the image the backup was taken with' });
     out.push({ argv: networkCreateCommand(`shipproof-rehearsal-${scratch}`, labels), serverOnly: true, note: 'internal network: no route out, no published ports' });
-    for (const c of spec.rehearsalCommands?.(`<restore image id of ${s.service}>`, { network: `shipproof-rehearsal-${scratch}`, labels, name: (suffix) => `shipproof-rehearsal-${scratch}-${suffix}`, backupFile: joinPath(dir, file) }) ?? []) out.push({ ...c, serverOnly: true });
+    const backupFile = joinPath(dir, file);
+    // An encrypted backup is decrypted on this machine and fed on stdin; the file is read as it streams.
+    const feed = (stages: readonly (readonly string[])[]): string[] => (encrypted ? pipelineCommand(stages, { feedStdin: true }) : pipelineCommand(stages, { feedFrom: backupFile }));
+    for (const c of spec.rehearsalCommands?.(`<restore image id of ${s.service}>`, { network: `shipproof-rehearsal-${scratch}`, labels, name: (suffix) => `shipproof-rehearsal-${scratch}-${suffix}`, backupFile, feed }) ?? []) out.push({ ...c, serverOnly: true });
     out.push({ argv: labelledResourcesCommand(`${REHEARSAL_LABEL}=${scratch}`), serverOnly: true, note: 'what the rehearsal created, removed and checked gone' });
     out.push({ argv: removeContainersCommand(['<scratch containers>']), serverOnly: true });
     out.push({ argv: removeVolumesCommand(['<scratch volumes>']), serverOnly: true, when: 'when it created volumes' });

@@ -6,7 +6,8 @@
 // Restore into the live service: the dump streamed into mariadb inside the service's container
 // (the dump recreates each database it holds).
 import { ShipproofError } from '../../errors.js';
-import { dockerExecCommand } from '../commands.js';
+import { dockerExecCommand, pipelineCommand, serverRunCommand } from '../commands.js';
+import { scratchStateCommand } from '../scratch.js';
 import { MysqlDumpFingerprinter } from '../fingerprint/mysql-dump.js';
 import type { SqlFingerprint } from '../fingerprint/types.js';
 import { parseInventoryLines, type EngineProbes } from './inventory.js';
@@ -100,6 +101,16 @@ export const mariadbEngine: EngineSpec = {
   sink: () => new MysqlDumpFingerprinter(),
   probes: MARIADB_PROBES,
   restoreInto: mariadbLiveRestore,
+  rehearsalCommands: (image, sc) => {
+    const c = sc.name('mariadb');
+    return [
+      { argv: serverRunCommand({ image, name: c, labels: sc.labels, network: sc.network, env: MARIADB_SCRATCH_ENV }), note: 'a scratch MariaDB/MySQL of the same image' },
+      { argv: dockerExecCommand(c, MARIADB_READY), note: 'until it answers "alive" (up to 180 s)' },
+      { argv: scratchStateCommand(c), when: 'while it is not ready: has it stopped?' },
+      { argv: sc.feed([mariadbRestoreCommand(c)]), note: 'the backup, decompressed on the server, into the mariadb client' },
+      { argv: pipelineCommand([mariadbDumpCommand(c, ['<databases in the backup>'])]), note: "a dump of the backup's databases from the scratch copy, fingerprinted here and compared with the backup" },
+    ];
+  },
   async rehearse(rc) {
     const c = await rc.scratch.startServer(rc.image, 'mariadb', MARIADB_SCRATCH_ENV);
     await rc.scratch.waitReady(c, MARIADB_READY, 180_000, (r) => r.exitCode === 0 && /alive/.test(r.stdout));

@@ -148,7 +148,7 @@ export const postgresEngine: EngineSpec = {
       { argv: serverRunCommand({ image, name: c, labels: sc.labels, network: sc.network, env: PG_SCRATCH_ENV }), note: 'a scratch PostgreSQL of the same image' },
       { argv: dockerExecCommand(c, PG_READY), note: 'until it is ready (up to 180 s)' },
       { argv: scratchStateCommand(c), when: 'while it is not ready: has it stopped?' },
-      { argv: pipelineCommand([pgRestoreCommand(c)], { feedFrom: sc.backupFile }), note: 'the backup, decompressed on the server, into psql' },
+      { argv: sc.feed([pgRestoreCommand(c)]), note: 'the backup, decompressed on the server, into psql' },
       { argv: pipelineCommand([pgRedumpCommand(c)]), note: 'pg_dumpall of the scratch copy, fingerprinted here and compared with the backup' },
     ];
   },

@@ -214,6 +214,9 @@ export const redisEngine: EngineSpec = {
     new CommandSink(ctx.host, [redisFingerprintCommand(ctx.image.id, { labels: ctx.labels })], ['redis fingerprint'], (out) => parseRedisFingerprint(out), ctx.timeoutMs),
   probes: REDIS_PROBES,
   restoreInto: redisLiveRestore,
+  rehearsalCommands: (image, sc) => [
+    { argv: sc.feed([redisFingerprintCommand(image, { labels: sc.labels, network: sc.network, name: sc.name('redis') })]), note: 'the RDB file into a scratch redis-server of the same image, which loads it and reports its fingerprint' },
+  ],
   async rehearse(rc) {
     const r = await rc.feed(
       [redisFingerprintCommand(rc.image, { labels: rc.scratch.labels, network: rc.scratch.network, name: rc.scratch.name('redis') })],

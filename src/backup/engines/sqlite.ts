@@ -185,6 +185,9 @@ export const sqliteEngine: EngineSpec = {
   sink: () => new SqliteSink(),
   probes: { dumpTool: ['sqlite3', '--version'] },
   restoreInto: sqliteLiveRestore,
+  rehearsalCommands: (image, sc) => [
+    { argv: sc.feed([sqliteCheckCommand(image, { labels: sc.labels, network: sc.network, name: sc.name('sqlite') })]), note: 'the archive extracted in a scratch container, every SQLite file checked (PRAGMA integrity_check) and fingerprinted' },
+  ],
   async rehearse(rc) {
     const r = await rc.feed([sqliteCheckCommand(rc.image, { labels: rc.scratch.labels, network: rc.scratch.network, name: rc.scratch.name('sqlite') })], ['extract and check'], 'restore');
     if (!r.ok) throw new RehearsalStepError('restore', `the SQLite copies did not extract and check in a scratch container: ${r.reason ?? 'unknown reason'}`);

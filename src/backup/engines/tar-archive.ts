@@ -6,9 +6,9 @@
 // bind-mounts. Restore into the live service: with every container that mounts the data stopped,
 // each folder is emptied and the archive extracted into it, then archived again and compared.
 import { ShipproofError } from '../../errors.js';
-import { helperRunCommand } from '../commands.js';
+import { helperRunCommand, pipelineCommand, volumeCreateCommand } from '../commands.js';
 import { TarFingerprinter } from '../fingerprint/tar.js';
-import { RehearsalStepError, type DataVolume, type EngineSpec, type LiveRestore, type LiveService, type MountKind, type RehearsalContext } from './types.js';
+import { RehearsalStepError, type DataVolume, type EngineSpec, type LiveRestore, type LiveService, type MountKind, type PlannedScratch, type RehearsalContext } from './types.js';
 import type { Fingerprint, FilesFingerprint } from '../fingerprint/types.js';
 import type { BackupManifest } from '../manifest.js';
 
@@ -113,6 +113,17 @@ export async function rehearseTarArchive(rc: RehearsalContext): Promise<Fingerpr
   return rc.fingerprintOf([tarReadBackCommand(rc.image, volume, { labels, network: rc.scratch.network })], ['tar of the scratch copy'], new TarFingerprinter(), 'read back');
 }
 
+/** The commands rehearseTarArchive runs, for a plan. */
+export function tarRehearsalCommands(image: string, sc: PlannedScratch): { argv: string[]; note?: string }[] {
+  const volume = sc.name('data');
+  const o = { labels: sc.labels, network: sc.network };
+  return [
+    { argv: volumeCreateCommand(volume, sc.labels), note: 'a scratch volume' },
+    { argv: sc.feed([tarExtractCommand(image, volume, o)]), note: 'the archive extracted into it' },
+    { argv: pipelineCommand([tarReadBackCommand(image, volume, o)]), note: 'a tar of the scratch copy, fingerprinted here and compared with the backup' },
+  ];
+}
+
 /** An engine that archives its service's mounts of one kind with tar. */
 export function tarArchiveEngine(o: { engine: 'volume' | 'files'; tested: boolean; kind: ArchiveSource; what: string }): EngineSpec {
   return {
@@ -129,6 +140,7 @@ export function tarArchiveEngine(o: { engine: 'volume' | 'files'; tested: boolea
     // A helper container takes the archive: nothing to ask the service itself.
     probes: {},
     rehearse: rehearseTarArchive,
+    rehearsalCommands: tarRehearsalCommands,
     restoreInto: tarLiveRestore(o.kind),
   };
 }

@@ -86,6 +86,8 @@ export interface PlannedScratch {
   name(suffix: string): string;
   /** The backup file a restore is fed from. */
   backupFile: string;
+  /** The command `RehearsalContext.feed` runs for these stages (fed from the file, or on stdin when decrypted here). */
+  feed(stages: readonly (readonly string[])[]): string[];
 }
 
 export interface EngineSpec {
